@@ -1,0 +1,27 @@
+import type { Db } from '../db/database.ts';
+import { migrate, openDatabase } from '../db/database.ts';
+import { SYSTEM_CONTEXT } from '../modules/journal/service.ts';
+import { createUser, ensureProvider } from '../modules/tenancy/service.ts';
+import type { Config } from './config.ts';
+
+/** Opens and migrates the database, and makes sure the provider organisation exists. */
+export async function openAndMigrate(config: Pick<Config, 'databaseUrl'>, opts: { schema?: string } = {}): Promise<Db> {
+  const db = openDatabase({ url: config.databaseUrl, ...opts });
+  await migrate(db);
+  await ensureProvider(db, process.env.VIGIE_PROVIDER_NAME ?? 'Mon infogérant');
+  return db;
+}
+
+export interface FirstAdmin {
+  email: string;
+  password: string;
+}
+
+/** On the very first start: the provider's admin, with a one-time password to print. Null when staff exist. */
+export async function ensureFirstAdmin(db: Db, email = process.env.VIGIE_ADMIN_EMAIL ?? 'admin@vigie.local'): Promise<FirstAdmin | null> {
+  const provider = await ensureProvider(db);
+  const anyStaff = await db.kysely.selectFrom('users').select('id').where('organisation_id', '=', provider.id).executeTakeFirst();
+  if (anyStaff) return null;
+  const r = await createUser(db, SYSTEM_CONTEXT, { email, name: 'Administrateur', organisationId: provider.id, roles: ['admin'] });
+  return { email, password: r.password! };
+}
