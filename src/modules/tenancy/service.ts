@@ -42,10 +42,16 @@ export async function ensureProvider(db: Db, name = 'Provider'): Promise<{ id: s
   return { id, name, created: true };
 }
 
+// The provider organisation never changes once created: remember its id per database.
+const providerIds = new WeakMap<object, string>();
+
 export async function getProviderId(db: Executor | Db): Promise<string> {
+  const cached = providerIds.get(db);
+  if (cached) return cached;
   const k = 'kysely' in db ? db.kysely : db;
   const p = await k.selectFrom('organisations').select('id').where('kind', '=', 'provider').executeTakeFirst();
   if (!p) throw new AppError(500, 'provider_missing', 'The provider organisation has not been created: run migrate');
+  if ('kysely' in db) providerIds.set(db, p.id);
   return p.id;
 }
 
