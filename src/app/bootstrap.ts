@@ -7,9 +7,20 @@ import type { Config } from './config.ts';
 /** Opens and migrates the database, and makes sure the provider organisation exists. */
 export async function openAndMigrate(config: Pick<Config, 'databaseUrl'>, opts: { schema?: string } = {}): Promise<Db> {
   const db = openDatabase({ url: config.databaseUrl, ...opts });
-  await migrate(db);
-  await ensureProvider(db, process.env.VIGIE_PROVIDER_NAME ?? 'Mon infogérant');
+  try {
+    await migrateAndEnsureProvider(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return db;
+}
+
+/** Brings the schema up to date and makes sure the provider organisation exists; returns the migrations applied now. */
+export async function migrateAndEnsureProvider(db: Db): Promise<string[]> {
+  const applied = await migrate(db);
+  await ensureProvider(db, process.env.VIGIE_PROVIDER_NAME ?? 'Mon infogérant');
+  return applied;
 }
 
 export interface FirstAdmin {

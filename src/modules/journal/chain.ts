@@ -23,8 +23,12 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** hash = SHA-256(prev_hash ‖ canonical JSON of the entry). Pure, so the chain can be property-tested. */
 export function entryHash(e: ChainedEntry): string {
-  const { prev_hash, ...fields } = e;
-  return createHash('sha256').update(prev_hash).update('\n').update(canonicalJson(fields)).digest('hex');
+  // Name the fields: a row read back carries its own `hash` (and on some drivers more), which must not count.
+  const fields = {
+    seq: e.seq, id: e.id, at: e.at, actor_id: e.actor_id, actor_label: e.actor_label, client_id: e.client_id, action: e.action,
+    object_type: e.object_type, object_id: e.object_id, before: e.before, after: e.after, ip: e.ip, reason: e.reason,
+  };
+  return createHash('sha256').update(e.prev_hash).update('\n').update(canonicalJson(fields)).digest('hex');
 }
 
 export interface Break {
@@ -47,5 +51,18 @@ export function checkRun(
     state.prevHash = r.hash;
     state.nextSeq = r.seq + 1;
   }
+  return null;
+}
+
+/**
+ * After the last run: the head row (last seq and hash written by appendJournal) must match the end
+ * of the chain. A deleted last entry shows as `missing_entry` at its seq; rows beyond the head (written
+ * outside the journal service) as `head_mismatch` at the first of them; a rewritten tail as `head_mismatch`.
+ */
+export function checkHead(state: { nextSeq: number; prevHash: string }, head: { last_seq: number; last_hash: string }): Break | null {
+  const last = state.nextSeq - 1;
+  if (head.last_seq > last) return { seq: last + 1, reason: 'missing_entry' };
+  if (head.last_seq < last) return { seq: head.last_seq + 1, reason: 'head_mismatch' };
+  if (head.last_hash !== state.prevHash) return { seq: last, reason: 'head_mismatch' };
   return null;
 }

@@ -3,7 +3,7 @@ import { newId } from '../../core/ids.ts';
 import { canonicalJson } from '../../core/json.ts';
 import type { Db } from '../../db/database.ts';
 import type { Executor } from '../../db/tx.ts';
-import { checkRun, entryHash, GENESIS_HASH, type Break, type ChainedEntry } from './chain.ts';
+import { checkHead, checkRun, entryHash, GENESIS_HASH, type Break, type ChainedEntry } from './chain.ts';
 
 /** Who did it, from where and why: carried by every mutation down to its journal entry. */
 export interface AuditContext {
@@ -91,10 +91,8 @@ export async function verifyJournal(db: Db, batch = 5000): Promise<VerifyResult>
     if (rows.length < batch) break;
   }
   const head = await db.kysely.selectFrom('journal_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
-  if (Number(head.last_seq) !== state.nextSeq - 1) {
-    return { ok: false, entries: count, firstBroken: { seq: Math.min(Number(head.last_seq), state.nextSeq), reason: 'missing_entry' } };
-  }
-  if (head.last_hash !== state.prevHash) return { ok: false, entries: count, firstBroken: { seq: state.nextSeq - 1, reason: 'head_mismatch' } };
+  const br = checkHead(state, { last_seq: Number(head.last_seq), last_hash: head.last_hash });
+  if (br) return { ok: false, entries: count, firstBroken: br };
   return { ok: true, entries: count, firstBroken: null };
 }
 
