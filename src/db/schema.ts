@@ -22,6 +22,8 @@ export interface UserTable {
   password_hash: string | null;
   mfa_secret: string | null;
   mfa_enabled_at: number | null;
+  /** The last TOTP time step accepted: a code is good once (no replay). */
+  mfa_last_step: number | null;
   /** JSON array of SHA-256 hashes of unused recovery codes. */
   recovery_codes: string;
   disabled_at: number | null;

@@ -11,9 +11,12 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return loadConfig({}, { databaseUrl: ':memory:', logLevel: 'silent', loginRateLimit: { max: 1000, windowMs: 60_000 }, webDir: '/nonexistent', ...overrides });
 }
 
+const databaseOf = new WeakMap<App, Db>();
+
 export async function testServer(db: Db, overrides: Partial<Config> = {}): Promise<App> {
   const app = await buildServer({ db, config: testConfig(overrides) }, { logger: false });
   await app.ready();
+  databaseOf.set(app, db);
   return app;
 }
 
@@ -101,6 +104,9 @@ export async function login(app: App, person: Person): Promise<Session> {
   if (r.statusCode !== 200) throw new Error(`login failed: ${r.statusCode} ${r.body}`);
   s.csrf = r.json().csrf_token;
   if (r.json().stage === 'mfa') {
+    // A TOTP code is accepted once; tests sign the same person in many times within 30 s, so forget
+    // the last step used (the replay rule itself is tested in auth.test.ts).
+    await databaseOf.get(app)?.kysely.updateTable('users').set({ mfa_last_step: null }).where('email', '=', person.email).execute();
     const m = await s.post('/api/v1/auth/mfa/verify', { code: currentTotp(person.totp!) });
     if (m.statusCode !== 200) throw new Error(`MFA failed: ${m.statusCode} ${m.body}`);
   } else if (r.json().stage !== 'full') {

@@ -24,6 +24,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('password_hash', 'text')
     .addColumn('mfa_secret', 'text')
     .addColumn('mfa_enabled_at', 'bigint')
+    .addColumn('mfa_last_step', 'bigint')
     .addColumn('recovery_codes', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('disabled_at', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())

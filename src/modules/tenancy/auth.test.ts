@@ -51,6 +51,20 @@ describeEachDatabase('sign-in, MFA, CSRF and tokens', (getDb) => {
     expect(actions).toEqual(expect.arrayContaining(['auth.password_ok', 'mfa.enrol_start', 'mfa.enable', 'auth.login_recovery_code', 'mfa.failed']));
   });
 
+  it('accepts a TOTP code once: the same code cannot sign in twice', async () => {
+    const staff = await makeStaff(getDb(), ['engineer']);
+    const code = currentTotp(staff.totp!);
+    const first = new Session(app);
+    first.csrf = (await first.post('/api/v1/auth/login', { email: staff.email, password: staff.password })).json().csrf_token;
+    expect((await first.post('/api/v1/auth/mfa/verify', { code })).statusCode).toBe(200);
+    const replay = new Session(app);
+    replay.csrf = (await replay.post('/api/v1/auth/login', { email: staff.email, password: staff.password })).json().csrf_token;
+    const r = await replay.post('/api/v1/auth/mfa/verify', { code });
+    expect(r.statusCode).toBe(401);
+    expect(r.json().error.id).toBe('mfa_code_invalid');
+    expect((await replay.get('/api/v1/clients')).json().error.id).toBe('mfa_required');
+  });
+
   it('stores only the hash of the session token and refuses a wrong password with a stable id', async () => {
     const c = await makeClient(getDb());
     const u = await makeClientUser(getDb(), c.id, ['user']);

@@ -15,7 +15,9 @@ export function tenancyRoutes(app: App, { db, config }: Deps) {
     rateLimit: {
       max: config.loginRateLimit.max,
       timeWindow: config.loginRateLimit.windowMs,
-      keyGenerator: (req: { ip: string; body?: unknown }) => `${req.ip}|${String((req.body as { email?: string } | undefined)?.email ?? '').toLowerCase()}`,
+      // Per address and account: the email at login, the session (so the account) at the MFA step.
+      keyGenerator: (req: FastifyRequest) =>
+        `${req.ip}|${String((req.body as { email?: string } | undefined)?.email ?? '').toLowerCase()}|${req.pendingSession?.userId ?? req.principal?.userId ?? ''}`,
     },
   };
 

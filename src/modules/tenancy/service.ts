@@ -166,7 +166,7 @@ export async function createUser(db: Db, ctx: AuditContext, input: CreateUserInp
     if (clash) throw conflict('email_taken', `A user with the email ${email} already exists`);
     const user: UserRow = {
       id: newId(), organisation_id: org.id, email, name: input.name.trim(), locale: input.locale ?? 'fr', password_hash: hash,
-      mfa_secret: null, mfa_enabled_at: null, recovery_codes: '[]', disabled_at: null, created_at: now, updated_at: now,
+      mfa_secret: null, mfa_enabled_at: null, mfa_last_step: null, recovery_codes: '[]', disabled_at: null, created_at: now, updated_at: now,
     };
     await trx.insertInto('users').values(user).execute();
     for (const role of new Set(input.roles)) {
@@ -270,7 +270,7 @@ export async function resetMfa(db: Db, ctx: AuditContext, userId: string) {
   await journaled(db, ctx, async (trx) => {
     const u = await trx.selectFrom('users').select(['id', 'organisation_id']).where('id', '=', userId).executeTakeFirst();
     if (!u) throw notFound('user');
-    await trx.updateTable('users').set({ mfa_secret: null, mfa_enabled_at: null, recovery_codes: '[]', updated_at: Date.now() }).where('id', '=', userId).execute();
+    await trx.updateTable('users').set({ mfa_secret: null, mfa_enabled_at: null, mfa_last_step: null, recovery_codes: '[]', updated_at: Date.now() }).where('id', '=', userId).execute();
     await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
     return { result: null, journal: { clientId: await homeClientId(trx, u.organisation_id), action: 'mfa.reset', objectType: 'user', objectId: userId } };
   });
@@ -394,10 +394,11 @@ export async function confirmMfaEnrolment(db: Db, ctx: AuditContext, userId: str
   const user = await db.kysely.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
   if (user.mfa_enabled_at !== null) throw conflict('mfa_already_enabled', 'MFA is already enabled');
   if (!user.mfa_secret) throw badRequest('mfa_not_started', 'Start the enrolment first');
-  if (!checkTotp(user.mfa_secret, code)) throw badRequest('mfa_code_invalid', 'This code is not valid; check the time on your phone');
+  const step = checkTotp(user.mfa_secret, code);
+  if (step === null) throw badRequest('mfa_code_invalid', 'This code is not valid; check the time on your phone');
   const codes = Array.from({ length: 10 }, () => randomBytes(5).toString('hex'));
   await journaled(db, ctx, async (trx) => {
-    await trx.updateTable('users').set({ mfa_enabled_at: Date.now(), recovery_codes: JSON.stringify(codes.map((c) => sha256(c))), updated_at: Date.now() }).where('id', '=', userId).execute();
+    await trx.updateTable('users').set({ mfa_enabled_at: Date.now(), mfa_last_step: step, recovery_codes: JSON.stringify(codes.map((c) => sha256(c))), updated_at: Date.now() }).where('id', '=', userId).execute();
     if (sessionId) await trx.updateTable('sessions').set({ stage: 'full' }).where('id', '=', sessionId).execute();
     return { result: null, journal: { clientId: await homeClientId(trx, user.organisation_id), action: 'mfa.enable', objectType: 'user', objectId: userId } };
   });
@@ -411,7 +412,8 @@ export async function verifyMfa(db: Db, ctx: AuditContext, userId: string, sessi
   const clean = code.replace(/\s+/g, '').toLowerCase();
   let usedRecovery = false;
   let recovery = parseJson<string[]>(user.recovery_codes, []);
-  if (!checkTotp(user.mfa_secret, clean)) {
+  const step = checkTotp(user.mfa_secret, clean, user.mfa_last_step);
+  if (step === null) {
     const h = sha256(clean);
     if (!recovery.includes(h)) {
       await journaled(db, ctx, async (trx) => ({ result: null, journal: { clientId: await homeClientId(trx, user.organisation_id), action: 'mfa.failed', objectType: 'session', objectId: sessionId } }));
@@ -423,6 +425,7 @@ export async function verifyMfa(db: Db, ctx: AuditContext, userId: string, sessi
   await journaled(db, ctx, async (trx) => {
     await trx.updateTable('sessions').set({ stage: 'full' }).where('id', '=', sessionId).execute();
     if (usedRecovery) await trx.updateTable('users').set({ recovery_codes: JSON.stringify(recovery) }).where('id', '=', userId).execute();
+    else await trx.updateTable('users').set({ mfa_last_step: step }).where('id', '=', userId).execute();
     return { result: null, journal: { clientId: await homeClientId(trx, user.organisation_id), action: usedRecovery ? 'auth.login_recovery_code' : 'auth.login', objectType: 'session', objectId: sessionId } };
   });
 }

@@ -11,10 +11,18 @@ export function newTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
 }
 
-/** Accepts the current code and one step either side (clock drift). */
-export function checkTotp(secretBase32: string, code: string, now = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
-  return totp(secretBase32).validate({ token: code, timestamp: now, window: 1 }) !== null;
+const PERIOD_MS = 30_000;
+
+/**
+ * Accepts the current code and one step either side (clock drift), and only a step later than
+ * `lastStep`, so a code seen over a shoulder cannot be replayed. Returns the step matched, or null.
+ */
+export function checkTotp(secretBase32: string, code: string, lastStep: number | null = null, now = Date.now()): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const delta = totp(secretBase32).validate({ token: code, timestamp: now, window: 1 });
+  if (delta === null) return null;
+  const step = Math.floor(now / PERIOD_MS) + delta;
+  return lastStep !== null && step <= Number(lastStep) ? null : step;
 }
 
 /** The code an authenticator app shows now (tests and the CLI use it). */
