@@ -121,7 +121,7 @@ export interface AssetTable {
   tags: string;
   custom_fields: string;
   notes: string;
-  /** Lower-cased name, serial, ip and tags: what the search box matches. */
+  /** Lower-cased, accent-free name, serial, ip, tags, owner and location: what the search box matches. */
   search_text: string;
   created_at: number;
   updated_at: number;

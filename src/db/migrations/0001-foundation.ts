@@ -141,6 +141,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('assets_client_name').on('assets').columns(['client_id', 'name', 'id']).execute();
   await db.schema.createIndex('assets_client_crit').on('assets').columns(['client_id', 'criticality', 'name', 'id']).execute();
   await db.schema.createIndex('assets_client_site').on('assets').columns(['client_id', 'site_id']).execute();
+  await db.schema.createIndex('assets_client_updated').on('assets').columns(['client_id', 'updated_at desc', 'name', 'id']).execute();
   await db.schema.createIndex('assets_client_type').on('assets').columns(['client_id', 'type', 'name', 'id']).execute();
 
   await db.schema
