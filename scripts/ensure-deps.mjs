@@ -8,7 +8,12 @@ export function ensureDeps() {
   if (existsSync(marker) && statSync(marker).mtimeMs >= lock && existsSync('node_modules/better-sqlite3/build/Release')) return;
   console.log('Installing dependencies (first run: about a minute, better-sqlite3 builds from source)…');
   const cmd = existsSync('package-lock.json') ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-  const r = spawnSync('npm', cmd, { stdio: 'inherit' });
+  let r = spawnSync('npm', cmd, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    // npm 11 sometimes fails once on an optional platform package ("Missing napi-…"); a second run passes.
+    console.log('npm failed; trying once more…');
+    r = spawnSync('npm', cmd, { stdio: 'inherit' });
+  }
   if (r.status !== 0) {
     console.error('npm install failed');
     process.exit(r.status ?? 1);

@@ -28,11 +28,19 @@ export interface FirstAdmin {
   password: string;
 }
 
-/** On the very first start: the provider's admin, with a one-time password to print. Null when staff exist. */
+/**
+ * On the very first start: the provider's admin, with a one-time password to print. Null when a
+ * provider admin exists already (even disabled: re-enabling one is a deliberate act, not a restart's).
+ */
 export async function ensureFirstAdmin(db: Db, email = process.env.VIGIE_ADMIN_EMAIL ?? 'admin@vigie.local'): Promise<FirstAdmin | null> {
   const provider = await ensureProvider(db);
-  const anyStaff = await db.kysely.selectFrom('users').select('id').where('organisation_id', '=', provider.id).executeTakeFirst();
-  if (anyStaff) return null;
+  const anyAdmin = await db.kysely
+    .selectFrom('memberships')
+    .select('id')
+    .where('organisation_id', '=', provider.id)
+    .where('role', '=', 'admin')
+    .executeTakeFirst();
+  if (anyAdmin) return null;
   const r = await createUser(db, SYSTEM_CONTEXT, { email, name: 'Administrateur', organisationId: provider.id, roles: ['admin'] });
   return { email, password: r.password! };
 }

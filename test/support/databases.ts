@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { openAndMigrate } from '../../src/app/bootstrap.ts';
@@ -54,6 +57,49 @@ export async function freshDatabase(dialect: Dialect): Promise<{ db: Db; dispose
       await c.connect();
       await c.query(`drop schema ${schema} cascade`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * Like `freshDatabase`, but one another process can open through a URL too (the CLI, a server):
+ * a SQLite file in a temporary folder, or a new PostgreSQL schema named in the URL
+ * (`?options=-c search_path=<schema>`). `dispose` closes it and removes the file or the schema.
+ */
+export async function freshDatabaseAtUrl(dialect: Dialect): Promise<{ db: Db; url: string; dataDir: string; dispose: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigie-test-'));
+  if (dialect === 'sqlite') {
+    const url = join(dataDir, 'vigie.sqlite');
+    const db = await openAndMigrate({ databaseUrl: url });
+    return { db, url, dataDir, dispose: async () => { await db.close(); rmSync(dataDir, { recursive: true, force: true }); } };
+  }
+  const schema = `vt_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const drop = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  };
+  let db: Db;
+  try {
+    db = await openAndMigrate({ databaseUrl: url });
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return {
+    db,
+    url,
+    dataDir,
+    dispose: async () => {
+      await db.close();
+      await drop();
     },
   };
 }
