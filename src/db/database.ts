@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import * as m0001 from './migrations/0001-foundation.ts';
+import * as m0002 from './migrations/0002-monitoring.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -53,6 +54,7 @@ export function openDatabase(opts: OpenOptions): Db {
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
+  '0002-monitoring': m0002,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -136,7 +136,7 @@ export interface AssetRelationTable {
   created_at: number;
 }
 
-export interface Database {
+export interface Database extends MonitoringTables {
   organisations: OrganisationTable;
   users: UserTable;
   memberships: MembershipTable;
@@ -150,3 +150,151 @@ export interface Database {
 }
 
 export type Unused = Generated<number>;
+
+// ---------------------------------------------------------------- monitoring
+
+export interface CheckTable {
+  id: string;
+  /** Small integer key of the check in results and rollups (compact rows). */
+  no: number;
+  client_id: string;
+  asset_id: string | null;
+  collector_id: string | null;
+  parent_check_id: string | null;
+  name: string;
+  type: string;
+  settings: string;
+  interval_s: number;
+  timeout_ms: number;
+  retries: number;
+  recovery_threshold: number;
+  enabled: number;
+  heartbeat_token_hash: string | null;
+  state: string;
+  state_since: number;
+  runtime: string;
+  last_result_at: number | null;
+  last_status: string | null;
+  last_latency_ms: number | null;
+  last_message: string | null;
+  next_due_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CheckResultTable {
+  check_no: number;
+  at: number;
+  status: number;
+  latency_us: number | null;
+  message: string | null;
+}
+
+export interface StatePeriodTable {
+  id: string;
+  client_id: string;
+  check_id: string;
+  state: string;
+  from_at: number;
+  to_at: number | null;
+  cause: string;
+}
+
+export interface RollupTable {
+  check_no: number;
+  grain: number;
+  bucket: number;
+  count: number;
+  up: number;
+  degraded: number;
+  down: number;
+  sum_latency_us: number;
+  min_latency_us: number | null;
+  max_latency_us: number | null;
+  histogram: string;
+}
+
+export interface MaintenanceWindowTable {
+  id: string;
+  client_id: string;
+  target_type: string;
+  target_id: string;
+  title: string;
+  kind: string;
+  spec: string;
+  time_zone: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CollectorTable {
+  id: string;
+  client_id: string;
+  site_id: string | null;
+  name: string;
+  token_hash: string;
+  last_contact_at: number | null;
+  last_seq: number;
+  version: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface CollectorBatchTable {
+  collector_id: string;
+  seq: number;
+  received_at: number;
+  results: number;
+}
+
+export interface AlertRuleTable {
+  id: string;
+  client_id: string;
+  name: string;
+  channel: string;
+  target: string;
+  secret: string | null;
+  settings: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AlertTable {
+  id: string;
+  client_id: string;
+  check_id: string;
+  root_check_id: string | null;
+  kind: string;
+  state: string;
+  at: number;
+  message: string;
+  children: string;
+}
+
+export interface AlertDeliveryTable {
+  id: string;
+  alert_id: string;
+  rule_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sent_at: number | null;
+}
+
+export interface MonitoringTables {
+  checks: CheckTable;
+  check_results: CheckResultTable;
+  state_periods: StatePeriodTable;
+  rollups: RollupTable;
+  maintenance_windows: MaintenanceWindowTable;
+  collectors: CollectorTable;
+  collector_batches: CollectorBatchTable;
+  alert_rules: AlertRuleTable;
+  alerts: AlertTable;
+  alert_deliveries: AlertDeliveryTable;
+}
