@@ -104,13 +104,13 @@ export async function buildServer(deps: Deps, opts: { logger?: boolean | object 
   if (hasWeb) {
     await app.register(fastifyStatic, { root: deps.config.webDir, prefix: '/', wildcard: false, index: false });
   }
-  const indexHtml = hasWeb ? readFileSync(indexFile, 'utf8') : null;
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/') || req.method !== 'GET') {
       return reply.code(404).send(errorBody('route_not_found', `No route ${req.method} ${req.url.split('?')[0]}`));
     }
-    if (!indexHtml) return reply.code(503).type('text/plain').send('The web app is not built: run `npm start` (it builds it) or `npm run build:web`.');
-    return reply.type('text/html').send(indexHtml);
+    // Read at each navigation (a few KB): a rebuilt web app is served without a restart.
+    if (!hasWeb || !existsSync(indexFile)) return reply.code(503).type('text/plain').send('The web app is not built: run `npm start` (it builds it) or `npm run build:web`.');
+    return reply.type('text/html').header('cache-control', 'no-cache').send(readFileSync(indexFile, 'utf8'));
   });
 
   return app;

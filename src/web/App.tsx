@@ -1,0 +1,190 @@
+/** Loads the session, then shows the login steps or the signed-in app and its routes. */
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api, onUnauthenticated, setCsrfToken } from './api.ts';
+import { matchPath, navigate, useLocation } from './router.tsx';
+import { isProviderAdmin, SessionContext, type Session } from './session.tsx';
+import { Layout } from './shared/Layout.tsx';
+import { ErrorNote, Loading } from './shared/ui.tsx';
+import { LoginPage, type LoginStage } from './auth/LoginPage.tsx';
+import { ClientsPage } from './tenancy/ClientsPage.tsx';
+import { UsersPage } from './tenancy/UsersPage.tsx';
+import { StaffPage } from './tenancy/StaffPage.tsx';
+import { TokensPage } from './tenancy/TokensPage.tsx';
+import { SitesPage } from './inventory/SitesPage.tsx';
+import { AssetsPage } from './inventory/AssetsPage.tsx';
+import { AssetDetailPage } from './inventory/AssetDetailPage.tsx';
+import { JournalPage } from './journal/JournalPage.tsx';
+
+type State = { kind: 'loading' } | { kind: 'error'; error: unknown } | { kind: 'signedOut'; stage: LoginStage } | { kind: 'signedIn'; session: Session };
+
+const LAST_CLIENT = 'vigie.client';
+
+/** Where a signed-in user lands: their client's assets when they have just one, else the client list. */
+function homeFor(s: Session): string {
+  if (!s.provider_staff && s.clients.length === 1) return `/clients/${s.clients[0]!.id}/assets`;
+  return '/clients';
+}
+
+/** Only same-app paths are followed after login. */
+function safeNext(next: string | null): string | null {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : null;
+}
+
+export function App() {
+  const [state, setState] = useState<State>({ kind: 'loading' });
+  const loc = useLocation();
+
+  const loadSession = useCallback(async () => {
+    try {
+      const s = await api.get<Session | { stage: 'mfa' | 'mfa_enrol'; csrf_token: string | null }>('/auth/session');
+      setCsrfToken(s.csrf_token);
+      if (s.stage === 'full') setState({ kind: 'signedIn', session: s as Session });
+      else setState({ kind: 'signedOut', stage: s.stage });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        setCsrfToken(null);
+        setState({ kind: 'signedOut', stage: 'password' });
+      } else setState({ kind: 'error', error: e });
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadSession();
+    onUnauthenticated(() => {
+      setCsrfToken(null);
+      setState({ kind: 'signedOut', stage: 'password' });
+    });
+    return () => onUnauthenticated(null);
+  }, [loadSession]);
+
+  const logout = useCallback(async () => {
+    try {
+      await api.post('/auth/logout');
+    } catch {
+      // the session may already be gone; sign out locally anyway
+    }
+    setCsrfToken(null);
+    setState({ kind: 'signedOut', stage: 'password' });
+    navigate('/login', { replace: true });
+  }, []);
+
+  const ctx = useMemo(() => (state.kind === 'signedIn' ? { session: state.session, refresh: loadSession, logout } : null), [state, loadSession, logout]);
+
+  // Keep the address bar in step with the state: /login when signed out, away from it when signed in.
+  useEffect(() => {
+    if (state.kind === 'signedOut' && loc.path !== '/login') {
+      const next = loc.href === '/' ? '' : `?next=${encodeURIComponent(loc.href)}`;
+      navigate(`/login${next}`, { replace: true });
+    }
+    if (state.kind === 'signedIn' && (loc.path === '/login' || loc.path === '/')) {
+      navigate(safeNext(loc.search.get('next')) ?? homeFor(state.session), { replace: true });
+    }
+  }, [state, loc.path, loc.href, loc.search]);
+
+  if (state.kind === 'loading') return <Loading />;
+  if (state.kind === 'error') return <FatalError error={state.error} />;
+  if (state.kind === 'signedOut') return <LoginPage initialStage={state.stage} onSignedIn={loadSession} />;
+  return (
+    <SessionContext.Provider value={ctx}>
+      <Routes session={state.session} path={loc.path} />
+    </SessionContext.Provider>
+  );
+}
+
+function FatalError({ error }: { error: unknown }) {
+  const { t } = useTranslation();
+  return (
+    <div className="center-page">
+      <div className="card">
+        <h1>{t('app.unavailable')}</h1>
+        <ErrorNote error={error} />
+        <button type="button" className="primary" onClick={() => window.location.reload()}>
+          {t('common.retry')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <div className="empty-page">
+      <h1>{t('app.notFound')}</h1>
+      <p className="muted">{t('app.notFoundHint')}</p>
+    </div>
+  );
+}
+
+function Routes({ session, path }: { session: Session; path: string }) {
+  const admin = isProviderAdmin(session);
+  let clientId: string | null = null;
+  let page: ReactNode = null;
+  let m: Record<string, string> | null;
+
+  if ((m = matchPath('/clients/:clientId/:section', path)) || (m = matchPath('/clients/:clientId/assets/:assetId', path)) || (m = matchPath('/clients/:clientId', path))) {
+    clientId = m.clientId!;
+  }
+  if (clientId && !session.clients.some((c) => c.id === clientId)) {
+    // not one of this user's clients (or a stale link): the server would answer 404 anyway
+    page = <NotFound />;
+    clientId = null;
+  } else if (matchPath('/clients', path)) page = <ClientsPage />;
+  else if (matchPath('/staff', path)) page = admin ? <StaffPage /> : <NotFound />;
+  else if (matchPath('/journal', path)) page = admin ? <JournalPage clientId={null} /> : <NotFound />;
+  else if ((m = matchPath('/clients/:clientId/assets/:assetId', path))) page = <AssetDetailPage key={m.assetId} clientId={m.clientId!} assetId={m.assetId!} />;
+  else if ((m = matchPath('/clients/:clientId/:section', path))) {
+    const id = m.clientId!;
+    switch (m.section) {
+      case 'assets':
+        page = <AssetsPage key={id} clientId={id} />;
+        break;
+      case 'sites':
+        page = <SitesPage key={id} clientId={id} />;
+        break;
+      case 'users':
+        page = <UsersPage key={id} clientId={id} />;
+        break;
+      case 'journal':
+        page = <JournalPage key={id} clientId={id} />;
+        break;
+      case 'tokens':
+        page = <TokensPage key={id} clientId={id} />;
+        break;
+      default:
+        page = <NotFound />;
+    }
+  } else if ((m = matchPath('/clients/:clientId', path))) {
+    page = <Redirect to={`/clients/${m.clientId}/assets`} />;
+  } else if (path === '/' || path === '/login') page = <Loading />;
+  else page = <NotFound />;
+
+  // Remember the client in use, to offer its sections from provider-wide pages too.
+  let current = clientId;
+  if (clientId) {
+    try {
+      localStorage.setItem(LAST_CLIENT, clientId);
+    } catch {
+      // not remembered
+    }
+  } else {
+    let last: string | null = null;
+    try {
+      last = localStorage.getItem(LAST_CLIENT);
+    } catch {
+      last = null;
+    }
+    current = session.clients.find((c) => c.id === last)?.id ?? (session.clients.length === 1 ? session.clients[0]!.id : null);
+  }
+  return (
+    <Layout clientId={current} inClient={clientId !== null}>
+      {page}
+    </Layout>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
