@@ -53,7 +53,7 @@ export function authHook(db: Db) {
           }
         }
         if (s.stage === 'full') {
-          req.principal = await loadPrincipal(db, s.user_id, { kind: 'user', sessionId: s.id, ip: req.ip });
+          req.principal = await loadPrincipal(db, s.user_id, { kind: 'user', sessionId: s.id, ip: req.ip }, { id: s.user_id, email: s.email, locale: s.locale, organisation_id: s.organisation_id, disabled_at: s.disabled_at });
         } else {
           req.pendingSession = { id: s.id, userId: s.user_id, stage: s.stage };
         }

@@ -326,13 +326,22 @@ export interface SessionRow {
   stage: string;
   expires_at: number;
   last_seen_at: number;
+  /** The user, read with the session. */
+  email: string;
+  locale: string;
+  organisation_id: string;
+  disabled_at: number | null;
 }
 
+type PrincipalUser = Pick<UserRow, 'id' | 'email' | 'locale' | 'organisation_id' | 'disabled_at'>;
+
 export async function findSession(db: Db, token: string): Promise<SessionRow | null> {
+  // The user's row comes with the session: one query less on every request.
   const s = await db.kysely
-    .selectFrom('sessions')
-    .select(['id', 'user_id', 'stage', 'expires_at', 'last_seen_at'])
-    .where('token_hash', '=', sha256(token))
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['s.id', 's.user_id', 's.stage', 's.expires_at', 's.last_seen_at', 'u.email', 'u.locale', 'u.organisation_id', 'u.disabled_at'])
+    .where('s.token_hash', '=', sha256(token))
     .executeTakeFirst();
   if (!s || Number(s.expires_at) < Date.now()) return null;
   if (Date.now() - Number(s.last_seen_at) > TOUCH_EVERY_MS) {
@@ -354,8 +363,9 @@ export async function loadPrincipal(
   db: Db,
   userId: string,
   via: { kind: 'user'; sessionId: string; ip: string } | { kind: 'token'; tokenId: string; clientId: string; role: Role; label: string; ip: string },
+  known?: PrincipalUser,
 ): Promise<Principal | null> {
-  const user = await db.kysely.selectFrom('users').select(['id', 'email', 'locale', 'organisation_id', 'disabled_at']).where('id', '=', userId).executeTakeFirst();
+  const user = known ?? (await db.kysely.selectFrom('users').select(['id', 'email', 'locale', 'organisation_id', 'disabled_at']).where('id', '=', userId).executeTakeFirst());
   if (!user || user.disabled_at !== null) return null;
   const providerId = await getProviderId(db);
   const isStaff = user.organisation_id === providerId;
