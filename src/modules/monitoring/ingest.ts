@@ -60,7 +60,7 @@ interface CheckSlice {
   interval_s: number;
   state: string;
   runtime: string;
-  last_message: string | null;
+  last_status: string | null;
 }
 
 /**
@@ -91,17 +91,18 @@ export async function applyResults(db: Db, results: readonly IncomingResult[], r
       const rt = parseJson<Runtime>(c.runtime, { machine: initialCheckState(Date.now()) });
       let machine = rt.machine ?? initialCheckState(Date.now());
       let probeState = rt.probe;
-      let lastMessage = c.last_message;
+      let prevStatus = c.last_status;
       let last: IncomingResult | null = null;
       for (const r of list) {
-        // Keep the message only when it says something new: it is most of a row's size.
-        const keep = r.status !== 'up' || r.message !== lastMessage ? r.message.slice(0, 500) : null;
+        // Keep the message only when it says something: a problem, or the first result after one.
+        // "HTTP 200 in 3 ms" every minute would be most of the table's size for nothing.
+        const keep = r.status !== 'up' || prevStatus !== 'up' ? r.message.slice(0, 500) : null;
+        prevStatus = r.status;
         rows.push({ checkNo: c.no, at: r.at, status: STATUS_CODE[r.status], latencyUs: r.latencyMs === null ? null : Math.round(r.latencyMs * 1000), message: keep });
         const s = step(machine, { status: r.status, at: r.at, message: r.message }, config);
         if (s.ignored) continue;
         machine = s.state;
         last = r;
-        lastMessage = r.message;
         if (r.probeState !== undefined) probeState = r.probeState;
         if (s.transition) transitions.push({ ...s.transition, checkId: c.id, clientId: c.client_id });
       }
@@ -173,7 +174,7 @@ async function loadChecks(trx: Executor, ids: string[]): Promise<CheckSlice[]> {
     out.push(
       ...(await trx
         .selectFrom('checks')
-        .select(['id', 'no', 'client_id', 'retries', 'recovery_threshold', 'interval_s', 'state', 'runtime', 'last_message'])
+        .select(['id', 'no', 'client_id', 'retries', 'recovery_threshold', 'interval_s', 'state', 'runtime', 'last_status'])
         .where('id', 'in', ids.slice(i, i + 500))
         .execute()),
     );
