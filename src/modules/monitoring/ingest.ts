@@ -14,7 +14,7 @@ import { parseJson } from '../../core/json.ts';
 import type { Db } from '../../db/database.ts';
 import type { Executor } from '../../db/tx.ts';
 import { busFor, type LiveState } from './bus.ts';
-import { STATUS_CODE, type ResultRow } from './result-store.ts';
+import { insertResults, STATUS_CODE, type ResultRow } from './result-store.ts';
 import { DEFAULT_MACHINE_CONFIG, initialCheckState, noData, step, type CheckState, type MachineConfig, type ProbeStatus, type Transition } from './state-machine.ts';
 
 /** One result to ingest, with its check's key. */
@@ -186,29 +186,6 @@ async function insertReceipt(trx: Executor, db: Db, r: BatchReceipt, count: numb
   const res = await sql`insert into collector_batches (collector_id, seq, received_at, results) values (${r.collectorId}, ${r.seq}, ${Date.now()}, ${count}) on conflict do nothing`.execute(trx);
   void db;
   return Number(res.numAffectedRows ?? 0) === 1;
-}
-
-/** Inserts raw rows inside the caller's transaction; returns how many were new. */
-export async function insertResults(trx: Executor, db: Db, rows: readonly ResultRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  if (db.dialect === 'sqlite') {
-    // Inside Kysely's transaction we hold SQLite's only connection: native statements join it.
-    const stmt = db.sqlite!.prepare('insert or ignore into check_results (check_no, at, status, latency_us, message) values (?, ?, ?, ?, ?)');
-    let n = 0;
-    for (const r of rows) n += stmt.run(r.checkNo, r.at, r.status, r.latencyUs, r.message).changes;
-    return n;
-  }
-  let n = 0;
-  for (let i = 0; i < rows.length; i += 10_000) {
-    const part = rows.slice(i, i + 10_000);
-    const res = await sql`
-      insert into check_results (check_no, at, status, latency_us, message)
-      select * from unnest(${part.map((x) => x.checkNo)}::int[], ${part.map((x) => x.at)}::bigint[], ${part.map((x) => x.status)}::smallint[],
-                           ${part.map((x) => x.latencyUs)}::int[], ${part.map((x) => x.message)}::text[])
-      on conflict do nothing`.execute(trx);
-    n += Number(res.numAffectedRows ?? 0);
-  }
-  return n;
 }
 
 async function updateChecks(trx: Executor, db: Db, updates: readonly CheckUpdate[]): Promise<void> {
