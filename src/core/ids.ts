@@ -1,7 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let seq = 0;
+
+// Random bytes drawn 4 KiB at a time: one crypto call per 200 ids instead of two per id.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+function random(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolAt, poolAt + n));
+  poolAt += n;
+  return out;
+}
 
 /** A UUIDv7: time-ordered, so ids sort by creation and index well. Monotonic within a process. */
 export function newId(now = Date.now()): string {
@@ -10,10 +23,10 @@ export function newId(now = Date.now()): string {
     seq = (seq + 1) & 0xfff;
     if (seq === 0) now = ++lastMs;
   } else {
-    seq = randomBytes(2).readUInt16BE(0) & 0x7ff;
+    seq = random(2).readUInt16BE(0) & 0x7ff;
   }
   lastMs = now;
-  const b = randomBytes(16);
+  const b = random(16);
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | (seq >> 8);
   b[7] = seq & 0xff;
