@@ -1,5 +1,5 @@
 /**
- * The `vigie` command line (run through bin/vigie.mjs): serve, migrate, user, token, journal, backup.
+ * The `vigie` command line (run through bin/vigie.mjs): serve, worker, collector, migrate, user, token, journal, backup.
  * Every change goes through the same service functions as the API, journaled as `cli:<os user>`.
  * Exit codes: 0 done, 1 failure (or a broken journal), 2 bad input.
  */
@@ -147,6 +147,9 @@ async function serve(opts: ServeOptions) {
   console.log(`Vigie ${VERSION}: opening the database ${displayUrl(cfg.databaseUrl)}…`);
   const db = await openAndMigrate(cfg);
   let app: App | null = null;
+  let engine: { stop: () => Promise<void> } | null = null;
+  let jobs: { stop: () => Promise<void> } | null = null;
+  let notifications: { stop: () => Promise<void> } | null = null;
   try {
     const admin = await ensureFirstAdmin(db);
     let demoAccounts: DemoAccount[] | null = null;
@@ -158,6 +161,18 @@ async function serve(opts: ServeOptions) {
     }
     app = await buildServer({ db, config: cfg });
     await app.listen({ port: cfg.port, host: cfg.host });
+    // Supervision runs inside serve: the checks of this server, maintenance, rollups and retention.
+    // SQLite: this process runs every server-side check. PostgreSQL: it shares them with the other serve
+    // and worker processes (per-slot claiming) and hears their live status (LISTEN/NOTIFY).
+    const { startSupervision } = await import('./modules/monitoring/supervision.ts');
+    const { startMonitoringJobs } = await import('./modules/monitoring/retention.ts');
+    // Alerts from the transitions, and the delivery queue (email, webhooks); without VIGIE_SMTP_URL emails are only recorded.
+    const { startNotifications } = await import('./modules/notifications/service.ts');
+    const n = startNotifications(db, cfg);
+    notifications = n;
+    const monitoring = await startSupervision(db, { role: 'serve', runChecks: process.env.VIGIE_SERVE_CHECKS !== '0', onTransitions: n.onTransitions });
+    engine = monitoring;
+    jobs = startMonitoringJobs(db);
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
     const anyHost = cfg.host === '0.0.0.0' || cfg.host === '::';
@@ -199,6 +214,9 @@ async function serve(opts: ServeOptions) {
       printDemoAccounts(demoAccounts);
     }
   } catch (err) {
+    await jobs?.stop().catch(() => {});
+    await engine?.stop().catch(() => {});
+    await notifications?.stop().catch(() => {});
     await app?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
@@ -214,6 +232,9 @@ async function serve(opts: ServeOptions) {
       process.exit(1);
     }, 10_000).unref();
     try {
+      await jobs?.stop();
+      await engine?.stop();
+      await notifications?.stop();
       await app!.close();
       await db.close();
       process.exit(0);
@@ -224,6 +245,91 @@ async function serve(opts: ServeOptions) {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+// ---------------------------------------------------------------- worker
+
+/** Waits for SIGINT or SIGTERM, then runs `stop` (exit 1 if it hangs past 15 s). */
+function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal} received: stopping…`);
+      setTimeout(() => {
+        console.error('Still stopping after 15 s: exiting anyway.');
+        process.exit(1);
+      }, 15_000).unref();
+      stop().then(resolve, (err) => {
+        console.error('Error while stopping:', err);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+}
+
+async function worker(opts: { concurrency?: number }) {
+  const cfg = config();
+  if (!/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
+    throw badRequest('worker_needs_postgres', 'vigie worker shares the checks through PostgreSQL: set DATABASE_URL=postgres://…; on SQLite, `vigie serve` runs them itself');
+  }
+  const { startSupervision } = await import('./modules/monitoring/supervision.ts');
+  console.log(`Vigie ${VERSION} worker: opening the database ${displayUrl(cfg.databaseUrl)}…`);
+  // Everything is loaded before the first claim: a claimed slot must not wait on a module import.
+  const { startNotifications } = await import('./modules/notifications/service.ts');
+  const db = await openAndMigrate(cfg);
+  const notifications = startNotifications(db, cfg);
+  let supervision: Awaited<ReturnType<typeof startSupervision>>;
+  try {
+    supervision = await startSupervision(db, { role: 'worker', claim: opts.concurrency ? { concurrency: opts.concurrency } : {}, onTransitions: notifications.onTransitions });
+  } catch (err) {
+    await notifications.stop().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+  console.log(`Vigie worker ${supervision.owner} is running the server-side checks with the other workers and serve processes. Stop with Ctrl-C.`);
+  await untilSignal(async () => {
+    await supervision.stop();
+    await notifications.stop();
+    await db.close();
+    const st = supervision.engine && 'owner' in supervision.engine ? supervision.engine.stats : null;
+    if (st) console.log(`worker stopped: ${st.run} runs, ${st.missed} slots missed (saturated), ${st.released} handed back, latest start ${st.lateMaxMs} ms after due`);
+  });
+}
+
+// ---------------------------------------------------------------- collector
+
+interface CollectorCommandOptions {
+  server: string;
+  token?: string;
+  dataDir?: string;
+  resultLog?: string;
+  concurrency?: number;
+}
+
+async function collector(opts: CollectorCommandOptions) {
+  const token = opts.token ?? process.env.VIGIE_COLLECTOR_TOKEN;
+  if (!token) throw badRequest('validation_failed', 'Give the collector token with --token or VIGIE_COLLECTOR_TOKEN');
+  let server: URL;
+  try {
+    server = new URL(opts.server);
+    if (server.protocol !== 'https:' && server.protocol !== 'http:') throw new Error('not http(s)');
+  } catch {
+    throw badRequest('validation_failed', `--server must be the Vigie server's address, such as https://vigie.example.net (got "${opts.server}")`);
+  }
+  const { runCollector } = await import('./modules/monitoring/collector/agent.ts');
+  await runCollector({
+    server: server.toString(),
+    token,
+    dataDir: resolve(opts.dataDir ?? join(process.env.DATA_DIR ?? 'data', 'collector')),
+    version: VERSION,
+    resultLog: opts.resultLog,
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+  });
 }
 
 // ---------------------------------------------------------------- migrate
@@ -434,6 +540,22 @@ export function buildProgram(): Command {
     .option('--demo', 'load the demo clients, people and assets (once; also VIGIE_DEMO=1)')
     .action(serve);
 
+  program
+    .command('worker')
+    .description('run server-side checks only, sharing them with the other workers and serve processes (PostgreSQL)')
+    .option('--concurrency <n>', 'probes running at once', intOption('--concurrency', 1, 10_000))
+    .action(worker);
+
+  program
+    .command('collector')
+    .description("run a site collector: pulls its checks from the server, runs them, buffers and pushes the results (outbound HTTPS only)")
+    .requiredOption('--server <url>', 'the Vigie server, e.g. https://vigie.example.net (a private CA: set NODE_EXTRA_CA_CERTS)')
+    .option('--token <token>', 'the collector token shown when it was created (or VIGIE_COLLECTOR_TOKEN)')
+    .option('--data-dir <dir>', 'where the local result buffer lives (default: DATA_DIR/collector)')
+    .option('--concurrency <n>', 'probes running at once', intOption('--concurrency', 1, 10_000))
+    .addOption(new Option('--result-log <file>', 'append every result produced as a JSON line (diagnostics)').hideHelp())
+    .action(collector);
+
   program.command('migrate').description('bring the database schema up to date').action(migrateCommand);
 
   const user = program.command('user').description('manage people');
@@ -502,6 +624,7 @@ async function main(argv: string[]) {
     process.exit(reportError(err));
   }
   // Everything but `serve` is done here: do not wait on stray handles.
+  // (worker and collector return from their action once stopped by a signal.)
   if (!isServe) process.exit(process.exitCode ?? 0);
 }
 

@@ -276,10 +276,9 @@ describe('vigie serve [sqlite]', () => {
   });
 });
 
-
 const pgDumpOnPath = !spawnSync('pg_dump', ['--version']).error;
 const pgReady = TEST_DIALECTS.includes('postgres') && inject('pgAvailable');
-if (!pgReady) console.warn('SKIPPED vigie CLI [postgres]: PostgreSQL does not answer');
+if (!pgReady) console.warn(`SKIPPED vigie CLI [postgres]: ${TEST_DIALECTS.includes('postgres') ? 'PostgreSQL does not answer' : 'PostgreSQL is not in VIGIE_TEST_DATABASES'}`);
 (pgReady ? describe : describe.skip)('vigie CLI [postgres]', () => {
   it('works on a schema named in DATABASE_URL; backup prints the pg_dump command and runs it', async () => {
     const h = await freshDatabaseAtUrl('postgres');

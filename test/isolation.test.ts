@@ -44,8 +44,14 @@ interface JsonSchema {
   additionalProperties?: unknown;
 }
 
+/**
+ * Routes whose credential is a secret in the path (a heartbeat check's push URL): whoever holds it
+ * acts on that one check, no session nor client id is involved. Tested in the monitoring module's
+ * routes tests (unknown token → 404, a session gives no access).
+ */
+const SECRET_IN_PATH = ['/api/v1/heartbeat/{token}'];
 /** Routes that act only on the caller's own session: there is no other client's object to aim at. */
-const SELF_ONLY = new Set(['/api/v1/auth/login', '/api/v1/auth/logout', '/api/v1/auth/session', '/api/v1/auth/mfa/verify', '/api/v1/auth/mfa/enrol', '/api/v1/auth/mfa/confirm']);
+const SELF_ONLY = new Set(['/api/v1/auth/login', '/api/v1/auth/logout', '/api/v1/auth/session', '/api/v1/auth/mfa/verify', '/api/v1/auth/mfa/enrol', '/api/v1/auth/mfa/confirm', ...SECRET_IN_PATH]);
 
 interface BWorld {
   /** Path parameter name → an object of client B. Every parameter used by a route must be here. */
@@ -71,6 +77,38 @@ async function seedClientB(db: Db, clientId: string, referentId: string, userEma
   const principal = (await loadPrincipal(db, referentId, { kind: 'user', sessionId: 'x', ip: '127.0.0.1' }))!;
   const tok = await createApiToken(db, SYSTEM_CONTEXT, principal, clientId, { name: 'token-beta-secret', role: 'auditor', expiresInDays: 30 });
   const membership = await db.kysely.selectFrom('memberships').select('id').where('organisation_id', '=', clientId).executeTakeFirstOrThrow();
+  const maxNo = await db.kysely.selectFrom('checks').select((e) => e.fn.max('no').as('m')).executeTakeFirst();
+  const check = {
+    id: newId(), no: Number(maxNo?.m ?? 0) + 1, client_id: clientId, asset_id: a1.id, collector_id: null, parent_check_id: null, name: 'sonde-beta-confidentielle', type: 'tcp',
+    settings: JSON.stringify({ host: '10.66.0.1', port: 443 }), interval_s: 60, timeout_ms: 5000, retries: 2, recovery_threshold: 1, enabled: 0, heartbeat_token_hash: null,
+    state: 'up', state_since: now, runtime: '{}', last_result_at: now, last_status: 'up', last_latency_ms: 1.5, last_message: 'port 443 ouvert chez Bêta', next_due_at: now,
+    lease_owner: null, lease_until: null, created_at: now, updated_at: now,
+  };
+  await db.kysely.insertInto('checks').values(check).execute();
+  await db.kysely.insertInto('state_periods').values({ id: newId(), client_id: clientId, check_id: check.id, state: 'up', from_at: now - 3_600_000, to_at: null, cause: 'probe' }).execute();
+  await db.kysely.insertInto('check_results').values({ check_no: check.no, at: now - 60_000, status: 0, latency_us: 1500, message: 'port 443 ouvert chez Bêta' }).execute();
+  const window = {
+    id: newId(), client_id: clientId, target_type: 'asset', target_id: a1.id, title: 'maintenance-beta-confidentielle', kind: 'once',
+    spec: JSON.stringify({ schedule: { kind: 'once', start: now + 86_400_000, end: now + 90_000_000 }, activeFrom: null, until: null }), time_zone: 'Europe/Paris',
+    created_by: null, created_at: now, updated_at: now,
+  };
+  await db.kysely.insertInto('maintenance_windows').values(window).execute();
+  const collector = {
+    id: newId(), client_id: clientId, site_id: site.id, name: 'collecteur-beta-confidentiel', token_hash: createHash('sha256').update(`vcol_beta_${now}`).digest('hex'),
+    last_contact_at: now, last_seq: 7, version: '0.1.0', created_at: now, revoked_at: null, backlog: 0,
+  };
+  await db.kysely.insertInto('collectors').values(collector).execute();
+  const rule = {
+    id: newId(), client_id: clientId, name: 'regle-alerte-beta-confidentielle', channel: 'webhook', target: 'https://hooks.beta-secret.test/vigie', secret: 'vgw_beta_secret_de_signature',
+    settings: JSON.stringify({ states: ['down'], min_criticality: null, repeat_minutes: null, send_recovery: true, locale: 'fr' }), enabled: 1, created_at: now, updated_at: now,
+  };
+  await db.kysely.insertInto('alert_rules').values(rule).execute();
+  const alert = {
+    id: newId(), client_id: clientId, check_id: check.id, check_name: check.name, root_check_id: null, kind: 'problem', state: 'down', at: now - 120_000, since: now - 180_000,
+    message: 'alerte-beta-confidentielle: connection refused', children: '[]',
+  };
+  await db.kysely.insertInto('alerts').values(alert).execute();
+  await db.kysely.insertInto('alert_deliveries').values({ id: newId(), alert_id: alert.id, rule_id: rule.id, status: 'sent', attempts: 1, next_attempt_at: now, last_error: null, sent_at: now }).execute();
   return {
     params: {
       clientId,
@@ -80,17 +118,26 @@ async function seedClientB(db: Db, clientId: string, referentId: string, userEma
       tokenId: tok.token.id,
       membershipId: membership.id,
       userId: referentId,
+      checkId: check.id,
+      windowId: window.id,
+      collectorId: collector.id,
+      ruleId: rule.id,
     },
-    secrets: [clientId, site.id, site.name, a1.id, a1.name, a1.serial, a2.name, rel.id, tok.token.id, 'token-beta-secret', userEmail, 'Bêta Logistique'],
+    secrets: [
+      clientId, site.id, site.name, a1.id, a1.name, a1.serial, a2.name, rel.id, tok.token.id, 'token-beta-secret', userEmail, 'Bêta Logistique',
+      check.id, check.name, check.last_message, window.id, window.title, collector.id, collector.name, collector.token_hash,
+      rule.id, rule.name, rule.target, rule.secret, alert.id, alert.message,
+    ],
   };
 }
 
 /** A digest of everything client B owns, to prove that nothing of it changed. */
 async function digestOfB(db: Db, clientId: string): Promise<string> {
   const h = createHash('sha256');
-  const sel = async (table: 'sites' | 'assets' | 'asset_relations' | 'api_tokens') =>
+  const sel = async (table: 'sites' | 'assets' | 'asset_relations' | 'api_tokens' | 'checks' | 'maintenance_windows' | 'state_periods' | 'collectors' | 'alert_rules' | 'alerts') =>
     h.update(JSON.stringify(await db.kysely.selectFrom(table).selectAll().where('client_id', '=', clientId).orderBy('id').execute()));
-  for (const t of ['sites', 'assets', 'asset_relations', 'api_tokens'] as const) await sel(t);
+  for (const t of ['sites', 'assets', 'asset_relations', 'api_tokens', 'checks', 'maintenance_windows', 'state_periods', 'collectors', 'alert_rules', 'alerts'] as const) await sel(t);
+  h.update(JSON.stringify(await db.kysely.selectFrom('alert_deliveries as d').innerJoin('alerts as a', 'a.id', 'd.alert_id').selectAll('d').where('a.client_id', '=', clientId).orderBy('d.id').execute()));
   h.update(JSON.stringify(await db.kysely.selectFrom('organisations').selectAll().where('id', '=', clientId).execute()));
   h.update(JSON.stringify(await db.kysely.selectFrom('memberships').select(['id', 'user_id', 'role']).where('organisation_id', '=', clientId).orderBy('id').execute()));
   const users = await db.kysely.selectFrom('users').select(['id', 'email', 'name', 'password_hash', 'mfa_secret', 'disabled_at']).where('organisation_id', '=', clientId).orderBy('id').execute();

@@ -39,7 +39,12 @@ export function authHook(db: Db) {
     const cfg = req.routeOptions.config;
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
-      req.principal = await authenticateToken(db, auth.slice(7).trim(), req.ip);
+      try {
+        req.principal = await authenticateToken(db, auth.slice(7).trim(), req.ip);
+      } catch (err) {
+        // A public route may take another kind of bearer (a site collector's token): it checks it itself.
+        if (!cfg.public) throw err;
+      }
       return;
     }
     const token = req.cookies[SESSION_COOKIE];

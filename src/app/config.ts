@@ -15,6 +15,10 @@ export interface Config {
   readonly secureCookies: boolean;
   readonly logLevel: string;
   readonly publicUrl: string;
+  /** SMTP server for alert emails (`smtp://host:port`, `smtps://user:pass@host`); null: emails are only recorded in the app. */
+  readonly smtpUrl: string | null;
+  /** Sender of alert emails. */
+  readonly mailFrom: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -32,6 +36,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     secureCookies: env.VIGIE_SECURE_COOKIES === '1',
     logLevel: env.LOG_LEVEL ?? 'info',
     publicUrl: env.VIGIE_PUBLIC_URL ?? `http://${host}:${port}`,
+    smtpUrl: env.VIGIE_SMTP_URL || null,
+    mailFrom: env.VIGIE_MAIL_FROM || 'Vigie <vigie@localhost>',
     ...overrides,
   };
   return Object.freeze(cfg);

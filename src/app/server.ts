@@ -18,6 +18,9 @@ import { createMetrics } from './metrics.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { journalRoutes } from '../modules/journal/routes.ts';
 import { inventoryRoutes } from '../modules/inventory/routes.ts';
+import { alertRoutes } from '../modules/monitoring/alert-routes.ts';
+import { monitoringRoutes } from '../modules/monitoring/routes.ts';
+import { collectorRoutes } from '../modules/monitoring/collector-routes.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -29,7 +32,7 @@ export interface Deps {
 /** Each module contributes its routes under /api/v1 through one function. */
 export type RouteModule = (app: App, deps: Deps) => void | Promise<void>;
 
-const MODULES: RouteModule[] = [tenancyRoutes, journalRoutes, inventoryRoutes];
+const MODULES: RouteModule[] = [tenancyRoutes, journalRoutes, inventoryRoutes, monitoringRoutes, collectorRoutes, alertRoutes];
 
 /** Assembles the HTTP server: API, OpenAPI, health, metrics and the web app. */
 export async function buildServer(deps: Deps, opts: { logger?: boolean | object } = {}): Promise<App> {

@@ -6,6 +6,9 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import * as m0001 from './migrations/0001-foundation.ts';
 import * as m0002 from './migrations/0002-monitoring.ts';
+import * as m0004 from './migrations/0004-alerting.ts';
+import * as m0005 from './migrations/0005-collectors.ts';
+import * as m0003 from './migrations/0003-rollup-jobs.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -78,6 +81,9 @@ function withStatementCache(sqlite: SQLite.Database) {
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-monitoring': m0002,
+  '0004-alerting': m0004,
+  '0005-collectors': m0005,
+  '0003-rollup-jobs': m0003,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -241,6 +241,8 @@ export interface CollectorTable {
   version: string | null;
   created_at: number;
   revoked_at: number | null;
+  /** Results waiting in the collector's local buffer, as last reported (migration 0005). */
+  backlog: number | null;
 }
 
 export interface CollectorBatchTable {
@@ -273,6 +275,21 @@ export interface AlertTable {
   at: number;
   message: string;
   children: string;
+  /** The check's name when the alert was raised (migration 0004). */
+  check_name: string;
+  /** Start of the state the alert reports (migration 0004). */
+  since: number | null;
+}
+
+/** A check's open alert episode: a problem was raised and no recovery yet (migration 0004). */
+export interface AlertEpisodeTable {
+  check_id: string;
+  client_id: string;
+  level: string;
+  opened_at: number;
+  last_alert_id: string;
+  notified: string;
+  updated_at: number;
 }
 
 export interface AlertDeliveryTable {
@@ -297,4 +314,21 @@ export interface MonitoringTables {
   alert_rules: AlertRuleTable;
   alerts: AlertTable;
   alert_deliveries: AlertDeliveryTable;
+  alert_episodes: AlertEpisodeTable;
+  job_state: JobStateTable;
+  rollup_dirty: RollupDirtyTable;
+}
+
+/** Progress of a background job (the rollup watermark), as text. */
+export interface JobStateTable {
+  name: string;
+  value: string;
+  updated_at: number;
+}
+
+/** A minute of a check's results that changed after it was rolled up (late results): to re-roll. */
+export interface RollupDirtyTable {
+  check_no: number;
+  bucket: number;
+  marked_at: number;
 }

@@ -1,5 +1,5 @@
 /** Loads the session, then shows the login steps or the signed-in app and its routes. */
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, onUnauthenticated, setCsrfToken } from './api.ts';
 import { matchPath, navigate, useLocation } from './router.tsx';
@@ -15,6 +15,14 @@ import { SitesPage } from './inventory/SitesPage.tsx';
 import { AssetsPage } from './inventory/AssetsPage.tsx';
 import { AssetDetailPage } from './inventory/AssetDetailPage.tsx';
 import { JournalPage } from './journal/JournalPage.tsx';
+import { BoardPage } from './monitoring/BoardPage.tsx';
+import { ChecksPage } from './monitoring/ChecksPage.tsx';
+import { MaintenancePage } from './monitoring/MaintenancePage.tsx';
+import { CollectorsPage } from './monitoring/CollectorsPage.tsx';
+import { AlertsPage } from './monitoring/AlertsPage.tsx';
+
+// The check page carries the chart library: loaded when first opened.
+const CheckPage = lazy(() => import('./monitoring/CheckPage.tsx').then((m) => ({ default: m.CheckPage })));
 
 type State = { kind: 'loading' } | { kind: 'error'; error: unknown } | { kind: 'signedOut'; stage: LoginStage } | { kind: 'signedIn'; session: Session };
 
@@ -123,7 +131,7 @@ function Routes({ session, path }: { session: Session; path: string }) {
   let page: ReactNode = null;
   let m: Record<string, string> | null;
 
-  if ((m = matchPath('/clients/:clientId/:section', path)) || (m = matchPath('/clients/:clientId/assets/:assetId', path)) || (m = matchPath('/clients/:clientId', path))) {
+  if ((m = matchPath('/clients/:clientId/:section', path)) || (m = matchPath('/clients/:clientId/:section/:objectId', path)) || (m = matchPath('/clients/:clientId', path))) {
     clientId = m.clientId!;
   }
   if (clientId && !session.clients.some((c) => c.id === clientId)) {
@@ -134,6 +142,12 @@ function Routes({ session, path }: { session: Session; path: string }) {
   else if (matchPath('/staff', path)) page = admin ? <StaffPage /> : <NotFound />;
   else if (matchPath('/journal', path)) page = admin ? <JournalPage clientId={null} /> : <NotFound />;
   else if ((m = matchPath('/clients/:clientId/assets/:assetId', path))) page = <AssetDetailPage key={m.assetId} clientId={m.clientId!} assetId={m.assetId!} />;
+  else if ((m = matchPath('/clients/:clientId/checks/:checkId', path)))
+    page = (
+      <Suspense fallback={<Loading />}>
+        <CheckPage key={m.checkId} clientId={m.clientId!} checkId={m.checkId!} />
+      </Suspense>
+    );
   else if ((m = matchPath('/clients/:clientId/:section', path))) {
     const id = m.clientId!;
     switch (m.section) {
@@ -151,6 +165,21 @@ function Routes({ session, path }: { session: Session; path: string }) {
         break;
       case 'tokens':
         page = <TokensPage key={id} clientId={id} />;
+        break;
+      case 'board':
+        page = <BoardPage key={id} clientId={id} />;
+        break;
+      case 'checks':
+        page = <ChecksPage key={id} clientId={id} />;
+        break;
+      case 'maintenance':
+        page = <MaintenancePage key={id} clientId={id} />;
+        break;
+      case 'collectors':
+        page = <CollectorsPage key={id} clientId={id} />;
+        break;
+      case 'alerts':
+        page = <AlertsPage key={id} clientId={id} />;
         break;
       default:
         page = <NotFound />;

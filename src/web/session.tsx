@@ -63,6 +63,11 @@ const RULES = {
   'journal.read': ['admin', 'account_manager', 'engineer', 'technical_referent', 'steering_referent', 'strategic_referent', 'auditor'],
   /** The provider's technical staff and the client's technical referent keep the inventory. */
   'inventory.write': ['admin', 'engineer', 'technician', 'technical_referent'],
+  /** Supervision (monitoring/policy.ts, collector-policy.ts, alert-policy.ts); reading is for everyone of the client. */
+  'checks.write': ['admin', 'engineer'],
+  'maintenance.write': ['admin', 'engineer', 'technician', 'technical_referent'],
+  'collector.manage': ['admin', 'engineer'],
+  'alerts.manage': ['admin', 'engineer', 'account_manager', 'technical_referent'],
 } as const;
 
 export type UiAction = keyof typeof RULES;

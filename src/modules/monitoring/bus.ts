@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { AlertItem } from './alerting.ts';
 import type { CheckStatus } from './state-machine.ts';
 
 /** A check's live state, as the board shows it. */
@@ -18,6 +19,8 @@ export interface MonitoringEvents {
   checkChanged: [checkId: string];
   /** New results or a state change for these checks (batched per flush). */
   live: [states: LiveState[]];
+  /** An alert was raised (problem, repeat, recovery, flapping): the delivery queue and the service desk listen. */
+  alert: [alert: AlertItem];
 }
 
 /**

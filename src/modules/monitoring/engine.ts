@@ -1,13 +1,14 @@
 /**
  * The monitoring engine of one process: loads the checks this process runs, schedules them on one
  * timer, runs their probes with bounded concurrency, and feeds the results to the ingestor; it also
- * sweeps silent checks (unknown) and late heartbeats (down). `vigie serve` runs one; so does each
- * `vigie worker`.
+ * applies maintenance windows and sweeps silent checks (unknown) and late heartbeats (down).
+ * `vigie serve` runs one; so does each `vigie worker`.
  */
 import { parseJson } from '../../core/json.ts';
 import type { Db } from '../../db/database.ts';
 import { busFor } from './bus.ts';
 import { applyResults, Ingestor, sweepSilentChecks, type BatchOutcome, type IncomingResult, type Runtime } from './ingest.ts';
+import { sweepMaintenance } from './maintenance-service.ts';
 import { probes } from './probes/index.ts';
 import type { CheckType, ProbeResult } from './probes/types.ts';
 import { Scheduler, type RunOutcome } from './scheduler.ts';
@@ -104,9 +105,11 @@ export class MonitoringEngine {
   }
 
   private async sweep(): Promise<void> {
+    // Maintenance first: a check whose window just began is muted before its silence or late beat counts.
+    const m = await sweepMaintenance(this.db);
     const t = await sweepSilentChecks(this.db);
     const h = await sweepHeartbeats(this.db);
-    if ((t.length || h.length) && this.ingestor.onTransitions) await this.ingestor.onTransitions([...t, ...h]);
+    if ((m.length || t.length || h.length) && this.ingestor.onTransitions) await this.ingestor.onTransitions([...m, ...t, ...h]);
   }
 }
 

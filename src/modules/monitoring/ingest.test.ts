@@ -76,4 +76,22 @@ describeEachDatabase('result ingestion', (getDb) => {
     expect(periods.at(-1)).toMatchObject({ state: 'unknown', to: null });
     expect(periods.at(-2)).toMatchObject({ state: 'up', to: t0 + 50_000 });
   });
+  it('applies a batch once even when a transition listener fails', async () => {
+    const db = getDb();
+    const client = await makeClient(db);
+    const check = await tcpCheck(client.id, 0);
+    const ing = new Ingestor(db, { flushMs: 10 });
+    ing.onTransitions = () => {
+      throw new Error('listener down');
+    };
+    const t0 = Date.now() + 1000;
+    ing.push({ checkId: check.id, at: t0, status: 'up', latencyMs: 1, message: 'ok' });
+    await ing.flush();
+    ing.push({ checkId: check.id, at: t0 + 10_000, status: 'down', latencyMs: null, message: 'refused' });
+    await ing.close();
+    expect(ing.stats).toMatchObject({ received: 2, stored: 2, batches: 2, errors: 2 });
+    expect(ing.pending).toBe(0);
+    const periods = await periodsOf(db, client.id, check.id, 0, t0 + 100_000);
+    expect(periods.map((p) => p.state)).toEqual(['unknown', 'up', 'down']);
+  });
 });

@@ -14,6 +14,7 @@ import { parseJson } from '../../core/json.ts';
 import type { Db } from '../../db/database.ts';
 import type { Executor } from '../../db/tx.ts';
 import { busFor, type LiveState } from './bus.ts';
+import { markLateMinutes } from './rollup-job.ts';
 import { insertResults, STATUS_CODE, type ResultRow } from './result-store.ts';
 import { DEFAULT_MACHINE_CONFIG, initialCheckState, noData, step, type CheckState, type MachineConfig, type ProbeStatus, type Transition } from './state-machine.ts';
 
@@ -80,7 +81,9 @@ export async function applyResults(db: Db, results: readonly IncomingResult[], r
       if (list) list.push(r);
       else byCheck.set(r.checkId, [r]);
     }
-    const checks = await loadChecks(trx, [...byCheck.keys()]);
+    // On PostgreSQL several processes apply results: lock the checks' rows (in id order, so two batches
+    // never wait on each other crosswise) so each machine steps from the state the last one committed.
+    const checks = await loadChecks(trx, [...byCheck.keys()].sort(), db.dialect === 'postgres');
     const rows: ResultRow[] = [];
     const updates: CheckUpdate[] = [];
     const transitions: BatchOutcome['transitions'] = [];
@@ -114,6 +117,8 @@ export async function applyResults(db: Db, results: readonly IncomingResult[], r
       live.push({ checkId: c.id, clientId: c.client_id, state: machine.state, since: machine.since, lastResultAt: last.at, lastStatus: last.status, lastLatencyMs: last.latencyMs, lastMessage: last.message });
     }
     const stored = await insertResults(trx, db, rows);
+    // Results older than the rollup job's lag may land in minutes it has already rolled: mark them.
+    await markLateMinutes(trx, db, rows, Date.now());
     await updateChecks(trx, db, updates);
     await recordTransitions(trx, transitions);
     return { applied: true, stored, transitions, live };
@@ -122,29 +127,66 @@ export async function applyResults(db: Db, results: readonly IncomingResult[], r
   return { applied: outcome.applied, stored: outcome.stored, transitions: outcome.transitions };
 }
 
+/** When this process started: a collector is not blamed for a silence nobody was listening to. */
+const LISTENING_SINCE = Date.now();
+
+/**
+ * True when a collector check's missing results may still be on their way: the collector has called
+ * since we listen, recently, and said results are waiting in its buffer (it replays them oldest
+ * first); or we have not listened long enough yet to call it silent (this server was down: the
+ * collector kept its results and will push them once it notices we are back).
+ */
+export function collectorDataOnTheWay(contactAt: number | null, backlog: number | null, now: number, listeningSince: number, config: MachineConfig): boolean {
+  const window = 2 * config.intervalMs + config.graceMs;
+  const heardSinceListening = contactAt !== null && contactAt >= listeningSince;
+  if (!heardSinceListening) return now - listeningSince < window;
+  return now - contactAt < window && (backlog ?? 0) > 0;
+}
+
 /**
  * Marks checks whose results stopped coming as unknown (collector silent, process stopped): the
  * machine decides, from each check's interval. Heartbeat checks are different: a missing beat is the
- * failure being watched for, so they go down instead (see `sweepHeartbeats`).
+ * failure being watched for, so they go down instead (see `sweepHeartbeats`). A collector's check is
+ * left alone while its results are on their way (see `collectorDataOnTheWay`). A check that got a
+ * result since it was read is left alone too (the update is conditional), so a sweep racing a batch
+ * never overwrites the state that batch wrote.
  */
-export async function sweepSilentChecks(db: Db, now = Date.now()): Promise<BatchOutcome['transitions']> {
+export async function sweepSilentChecks(db: Db, now = Date.now(), opts: { listeningSince?: number } = {}): Promise<BatchOutcome['transitions']> {
+  const listeningSince = opts.listeningSince ?? LISTENING_SINCE;
   const candidates = await db.kysely
-    .selectFrom('checks')
-    .select(['id', 'no', 'client_id', 'retries', 'recovery_threshold', 'interval_s', 'state', 'runtime', 'last_message', 'last_result_at'])
-    .where('enabled', '=', 1)
-    .where('type', '!=', 'heartbeat')
-    .where('state', 'not in', ['unknown', 'maintenance'])
-    .where('last_result_at', '<', now - 20_000)
+    .selectFrom('checks as k')
+    .leftJoin('collectors as col', 'col.id', 'k.collector_id')
+    .select([
+      'k.id', 'k.no', 'k.client_id', 'k.retries', 'k.recovery_threshold', 'k.interval_s', 'k.state', 'k.runtime', 'k.last_message', 'k.last_result_at', 'k.collector_id',
+      'col.last_contact_at as collector_contact_at', 'col.backlog as collector_backlog',
+    ])
+    .where('k.enabled', '=', 1)
+    .where('k.type', '!=', 'heartbeat')
+    .where('k.state', 'not in', ['unknown', 'maintenance'])
+    // Only those already past 2 intervals + grace: the machine would leave the others as they are, and
+    // reading every check's runtime at every sweep was most of a 20,000-check process's CPU.
+    .where(sql<number>`k.last_result_at + 2000 * k.interval_s + ${DEFAULT_MACHINE_CONFIG.graceMs}`, '<=', now)
+    // Id order: the same order in which result batches lock checks on PostgreSQL (no crosswise waits).
+    .orderBy('k.id')
     .execute();
   const transitions: BatchOutcome['transitions'] = [];
   const live: LiveState[] = [];
   await db.kysely.transaction().execute(async (trx) => {
     for (const c of candidates) {
       const config = machineConfigOf(c);
+      const contact = c.collector_contact_at === null ? null : Number(c.collector_contact_at);
+      if (c.collector_id !== null && collectorDataOnTheWay(contact, c.collector_backlog === null ? null : Number(c.collector_backlog), now, listeningSince, config)) continue;
       const rt = parseJson<Runtime>(c.runtime, { machine: initialCheckState(now) });
       const s = noData(rt.machine, now, config);
       if (!s.transition) continue;
-      await trx.updateTable('checks').set({ state: s.state.state, state_since: s.state.since, runtime: JSON.stringify({ ...rt, machine: s.state }) }).where('id', '=', c.id).execute();
+      const res = await trx
+        .updateTable('checks')
+        .set({ state: s.state.state, state_since: s.state.since, runtime: JSON.stringify({ ...rt, machine: s.state }) })
+        .where('id', '=', c.id)
+        .where('last_result_at', '=', c.last_result_at)
+        .where('state', '=', c.state)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) continue;
       const t = { ...s.transition, checkId: c.id, clientId: c.client_id };
       transitions.push(t);
       live.push({ checkId: c.id, clientId: c.client_id, state: s.state.state, since: s.state.since, lastResultAt: c.last_result_at === null ? null : Number(c.last_result_at), lastStatus: null, lastLatencyMs: null, lastMessage: c.last_message });
@@ -168,16 +210,15 @@ interface CheckUpdate {
   lastMessage: string;
 }
 
-async function loadChecks(trx: Executor, ids: string[]): Promise<CheckSlice[]> {
+async function loadChecks(trx: Executor, ids: string[], forUpdate = false): Promise<CheckSlice[]> {
   const out: CheckSlice[] = [];
   for (let i = 0; i < ids.length; i += 500) {
-    out.push(
-      ...(await trx
-        .selectFrom('checks')
-        .select(['id', 'no', 'client_id', 'retries', 'recovery_threshold', 'interval_s', 'state', 'runtime', 'last_status'])
-        .where('id', 'in', ids.slice(i, i + 500))
-        .execute()),
-    );
+    const q = trx
+      .selectFrom('checks')
+      .select(['id', 'no', 'client_id', 'retries', 'recovery_threshold', 'interval_s', 'state', 'runtime', 'last_status'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .orderBy('id');
+    out.push(...(await (forUpdate ? q.forUpdate() : q).execute()));
   }
   return out;
 }
@@ -210,8 +251,8 @@ async function updateChecks(trx: Executor, db: Db, updates: readonly CheckUpdate
   }
 }
 
-/** Closes each check's open period at the transition and opens the new one. */
-async function recordTransitions(trx: Executor, transitions: BatchOutcome['transitions']): Promise<void> {
+/** Closes each check's open period at the transition and opens the new one (inside the caller's transaction). */
+export async function recordTransitions(trx: Executor, transitions: BatchOutcome['transitions']): Promise<void> {
   for (const t of transitions) {
     await trx.updateTable('state_periods').set({ to_at: t.at }).where('check_id', '=', t.checkId).where('to_at', 'is', null).execute();
     await trx
@@ -260,16 +301,25 @@ export class Ingestor {
     const batch = this.buffer;
     this.buffer = [];
     this.flushing = (async () => {
+      let out: BatchOutcome;
       try {
-        const out = await applyResults(this.db, batch);
-        this.stats.stored += out.stored;
-        this.stats.batches++;
-        if (out.transitions.length && this.onTransitions) await this.onTransitions(out.transitions);
+        out = await applyResults(this.db, batch);
       } catch (e) {
+        // Not stored: keep the results for the next flush.
         this.stats.errors++;
         this.buffer = batch.concat(this.buffer);
         this.timer ??= setTimeout(() => void this.flush(), 1000);
+        this.flushing = null;
         throw e;
+      }
+      this.stats.stored += out.stored;
+      this.stats.batches++;
+      try {
+        // Stored whatever a listener does: a failing listener must not get the batch applied twice
+        // (alerting's own sweep catches up on what it missed).
+        if (out.transitions.length && this.onTransitions) await this.onTransitions(out.transitions);
+      } catch {
+        this.stats.errors++;
       } finally {
         this.flushing = null;
       }

@@ -36,7 +36,23 @@ export const CheckCreateBody = z.object({
 });
 export type CheckCreate = z.infer<typeof CheckCreateBody>;
 
-export const CheckPatchBody = CheckCreateBody.omit({ type: true }).partial();
+/**
+ * PATCH: only the fields given change. Built without the create defaults: zod 4 keeps a `.default()`
+ * under `.partial()`, so `{ name }` alone would otherwise reset the interval, retries, settings…
+ */
+const c = CheckCreateBody.shape;
+export const CheckPatchBody = z.object({
+  name: c.name.optional(),
+  asset_id: c.asset_id,
+  collector_id: c.collector_id,
+  parent_check_id: c.parent_check_id,
+  settings: c.settings.unwrap().optional(),
+  interval_s: c.interval_s.unwrap().optional(),
+  timeout_ms: c.timeout_ms.unwrap().optional(),
+  retries: c.retries.unwrap().optional(),
+  recovery_threshold: c.recovery_threshold.unwrap().optional(),
+  enabled: c.enabled.unwrap().optional(),
+});
 export type CheckPatch = z.infer<typeof CheckPatchBody>;
 
 export const CheckParams = z.object({ clientId: Id, checkId: Id });

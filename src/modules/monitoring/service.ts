@@ -11,6 +11,7 @@ import { probes } from './probes/index.ts';
 import type { CheckType } from './probes/types.ts';
 import { HeartbeatSettings, type AnyCheckType, type CheckCreate, type CheckPatch } from './schema.ts';
 import { initialCheckState } from './state-machine.ts';
+import { maskSettings, restoreMasked } from './secrets.ts';
 
 export type CheckRow = CheckTable;
 
@@ -25,12 +26,12 @@ export function parseSettings(type: AnyCheckType, settings: unknown): Record<str
   return r.data as Record<string, unknown>;
 }
 
-/** What leaves the server about a check: never the heartbeat token's hash nor the lease. */
+/** What leaves the server about a check: never the heartbeat token's hash, the lease, nor a secret of its settings. */
 export function presentCheck(c: CheckRow) {
   const n = (x: number | null) => (x === null ? null : Number(x));
   return {
     id: c.id, client_id: c.client_id, asset_id: c.asset_id, collector_id: c.collector_id, parent_check_id: c.parent_check_id, name: c.name, type: c.type,
-    settings: parseJson<Record<string, unknown>>(c.settings, {}), interval_s: c.interval_s, timeout_ms: c.timeout_ms, retries: c.retries,
+    settings: maskSettings(parseJson<Record<string, unknown>>(c.settings, {})) as Record<string, unknown>, interval_s: c.interval_s, timeout_ms: c.timeout_ms, retries: c.retries,
     recovery_threshold: c.recovery_threshold, enabled: c.enabled === 1, state: c.state, state_since: Number(c.state_since), last_result_at: n(c.last_result_at),
     last_status: c.last_status, last_latency_ms: c.last_latency_ms === null ? null : Number(c.last_latency_ms), last_message: c.last_message,
     created_at: Number(c.created_at), updated_at: Number(c.updated_at),
@@ -124,7 +125,10 @@ export async function updateCheck(db: Db, ctx: AuditContext, clientId: string, c
     if (patch.asset_id !== undefined) after.asset_id = patch.asset_id;
     if (patch.collector_id !== undefined) after.collector_id = patch.collector_id;
     if (patch.parent_check_id !== undefined) after.parent_check_id = patch.parent_check_id;
-    if (patch.settings !== undefined) after.settings = JSON.stringify(parseSettings(before.type as AnyCheckType, patch.settings));
+    if (patch.settings !== undefined) {
+      const kept = restoreMasked(patch.settings, parseJson(before.settings, {}));
+      after.settings = JSON.stringify(parseSettings(before.type as AnyCheckType, kept));
+    }
     if (patch.interval_s !== undefined) after.interval_s = patch.interval_s;
     if (patch.timeout_ms !== undefined) after.timeout_ms = patch.timeout_ms;
     if (patch.retries !== undefined) after.retries = patch.retries;

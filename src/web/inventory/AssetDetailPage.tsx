@@ -1,4 +1,4 @@
-/** One asset: its fields (edit, delete), its relations to other assets, and its history from the journal. */
+/** One asset: its fields (edit, delete), its checks, its relations to other assets, and its history from the journal. */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, qs } from '../api.ts';
@@ -7,6 +7,7 @@ import { can, useSession } from '../session.tsx';
 import { formatDateTime, formatDay } from '../shared/format.ts';
 import { CritBadge, ErrorNote, Loading, useAction, useApiData, useDebounced } from '../shared/ui.tsx';
 import type { JournalEntry } from '../journal/JournalPage.tsx';
+import { AssetChecks } from '../monitoring/AssetChecks.tsx';
 import { AssetForm } from './AssetForm.tsx';
 import { RELATION_KINDS, type Asset, type AssetWithRelations, type Relation, type Site } from './types.ts';
 
@@ -85,6 +86,7 @@ export function AssetDetailPage({ clientId, assetId }: { clientId: string; asset
           )}
         </section>
         <div className="detail-side">
+          <AssetChecks clientId={clientId} asset={a} />
           <Relations
             clientId={clientId}
             asset={a}

@@ -24,7 +24,7 @@ function NavLink({ item, path }: { item: NavItem; path: string }) {
 
 /** The same section for another client (an asset page goes back to that client's list). */
 function switchTarget(path: string, from: string | null, to: string): string {
-  const m = from ? new RegExp(`^/clients/${from}/(assets|sites|users|journal|tokens)`).exec(path) : null;
+  const m = from ? new RegExp(`^/clients/${from}/(assets|sites|users|journal|tokens|board|checks|maintenance|collectors|alerts)`).exec(path) : null;
   return `/clients/${to}/${m ? m[1] : 'assets'}`;
 }
 
@@ -45,6 +45,15 @@ export function Layout({ clientId, inClient, children }: { clientId: string | nu
     if (can(session, 'user.read', clientId)) clientNav.push({ to: `${base}/users`, label: t('nav.users'), testId: 'nav-users' });
     if (can(session, 'journal.read', clientId)) clientNav.push({ to: `${base}/journal`, label: t('nav.journal'), testId: 'nav-journal' });
     if (can(session, 'token.read', clientId)) clientNav.push({ to: `${base}/tokens`, label: t('nav.tokens'), testId: 'nav-tokens' });
+  }
+  const monNav: NavItem[] = [];
+  if (clientId) {
+    const base = `/clients/${clientId}`;
+    monNav.push({ to: `${base}/board`, label: t('nav.monBoard'), testId: 'nav-mon-board' });
+    monNav.push({ to: `${base}/checks`, label: t('nav.monChecks'), testId: 'nav-mon-checks', prefix: true });
+    monNav.push({ to: `${base}/maintenance`, label: t('nav.monMaintenance'), testId: 'nav-mon-maintenance' });
+    monNav.push({ to: `${base}/collectors`, label: t('nav.monCollectors'), testId: 'nav-mon-collectors' });
+    monNav.push({ to: `${base}/alerts`, label: t('nav.monAlerts'), testId: 'nav-mon-alerts' });
   }
   const globalNav: NavItem[] = [];
   if (session.provider_staff || session.clients.length > 1) globalNav.push({ to: '/clients', label: t('nav.clients'), testId: 'nav-clients' });
@@ -85,6 +94,14 @@ export function Layout({ clientId, inClient, children }: { clientId: string | nu
         {clientNav.length > 0 && (
           <nav className="nav-group" aria-label={t('nav.client')}>
             {clientNav.map((i) => (
+              <NavLink key={i.testId} item={i} path={path} />
+            ))}
+          </nav>
+        )}
+        {monNav.length > 0 && (
+          <nav className="nav-group" aria-label={t('nav.monitoring')} data-testid="nav-monitoring">
+            <div className="nav-title">{t('nav.monitoring')}</div>
+            {monNav.map((i) => (
               <NavLink key={i.testId} item={i} path={path} />
             ))}
           </nav>
