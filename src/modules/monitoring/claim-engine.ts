@@ -38,7 +38,7 @@ export interface ClaimEngineOptions {
   owner?: string;
   /** Probes running at once in this process. */
   concurrency?: number;
-  /** Claim loop period; checks due within the next tick are claimed ahead and started on time. */
+  /** Claim loop period (±25 % jitter); checks due before the next tick are claimed ahead and started on time. */
   tickMs?: number;
   /** Most checks claimed per tick. */
   batch?: number;
@@ -92,6 +92,9 @@ export class ClaimEngine {
   private sweepTimer: NodeJS.Timeout | null = null;
   private running = false;
   private ticking: Promise<void> | null = null;
+  private more = false;
+  /** Parsed settings by check, reused while the stored text is the same (no zod parse per run). */
+  private readonly parsedSettings = new Map<string, { raw: string; type: string; value: unknown }>();
   private readonly idle = new Set<() => void>();
   private onTransitionsFn: ((t: BatchOutcome['transitions']) => void | Promise<void>) | null = null;
   private readonly concurrency: number;
@@ -147,17 +150,22 @@ export class ClaimEngine {
     this.tickTimer = setTimeout(() => {
       this.ticking = this.tick().finally(() => {
         this.ticking = null;
-        this.scheduleTick(this.tickMs);
+        // A full claim means more is due: claim again at once (the queue drains as fast as probes start).
+        // Otherwise a jittered period, so processes' ticks drift apart and share the slots about evenly
+        // (with aligned ticks, the first to claim would take nearly everything due).
+        this.scheduleTick(this.more ? 0 : this.tickMs * (0.75 + Math.random() * 0.5));
       });
     }, ms);
   }
 
   private async tick(): Promise<void> {
+    this.more = false;
     // Claim no more than this process can start soon: a saturated process leaves the rest to others.
     const room = Math.min(this.batch, 2 * this.concurrency - this.stats.running - this.queue.length);
     if (room <= 0) return;
     try {
       const got = await this.claim(room, Date.now());
+      this.more = got.length === room;
       if (got.length && this.running) {
         for (const c of got) this.queue.push(c);
         this.queue.sort((a, b) => a.dueAt - b.dueAt);
@@ -173,7 +181,8 @@ export class ClaimEngine {
 
   /** Takes up to `limit` due checks for this process, in one transaction; returns them with their slot. */
   async claim(limit: number, now: number): Promise<Claimed[]> {
-    const horizon = now + this.tickMs;
+    // Ahead by the longest tick period: whatever comes due before the next tick starts on time.
+    const horizon = now + this.tickMs * 1.25;
     return this.db.kysely.transaction().execute(async (trx) => {
       // Literal predicates, the same as the partial index `checks_claim`, so the planner can use it.
       const rows = await sql<{ id: string; type: string; settings: string; interval_s: number; timeout_ms: number; runtime: string; next_due_at: number }>`
@@ -196,13 +205,10 @@ export class ClaimEngine {
         next.push(nextDueAt);
         lease.push(runAt + r.timeout_ms + this.leaseMarginMs);
         const type = r.type as CheckType;
-        const probe = probes[type];
-        const parsed = probe?.settings.safeParse(parseJson(r.settings, {}));
         out.push({
           id: r.id,
           type,
-          // Settings that no longer parse (a newer schema) make a down result naming them, not a crash.
-          settings: parsed?.success ? parsed.data : { __invalid: parsed ? parsed.error.issues.map((i) => i.path.join('.')).join(', ') : `unknown type ${r.type}` },
+          settings: this.settingsOf(r.id, type, r.settings),
           timeoutMs: r.timeout_ms,
           probeState: parseJson<Runtime>(r.runtime, {} as Runtime).probe,
           dueAt: runAt,
@@ -216,6 +222,18 @@ export class ClaimEngine {
       this.stats.claimed += out.length;
       return out;
     });
+  }
+
+  /** Settings that no longer parse (a newer schema) make a down result naming them, not a crash. */
+  private settingsOf(id: string, type: CheckType, raw: string): unknown {
+    const hit = this.parsedSettings.get(id);
+    if (hit && hit.raw === raw && hit.type === type) return hit.value;
+    const probe = probes[type];
+    const parsed = probe?.settings.safeParse(parseJson(raw, {}));
+    const value = parsed?.success ? parsed.data : { __invalid: parsed ? parsed.error.issues.map((i) => i.path.join('.') || 'settings').join(', ') : `unknown type ${type}` };
+    if (this.parsedSettings.size > 200_000) this.parsedSettings.clear();
+    this.parsedSettings.set(id, { raw, type, value });
+    return value;
   }
 
   /** Hands slots back (claimed, never started): due again at their time, lease cleared. */
