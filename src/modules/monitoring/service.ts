@@ -55,7 +55,11 @@ async function refuseCycle(trx: Executor, checkId: string, parentId: string) {
 
 async function checkReferences(trx: Executor, clientId: string, checkId: string, input: Partial<CheckCreate>) {
   if (input.asset_id) await requireInClient(trx, 'assets', clientId, input.asset_id, 'asset');
-  if (input.collector_id) await requireInClient(trx, 'collectors', clientId, input.collector_id, 'collector');
+  if (input.collector_id) {
+    await requireInClient(trx, 'collectors', clientId, input.collector_id, 'collector');
+    const col = await trx.selectFrom('collectors').select('revoked_at').where('id', '=', input.collector_id).executeTakeFirstOrThrow();
+    if (col.revoked_at !== null) throw badRequest('collector_revoked', 'This collector has been revoked: its checks would never run');
+  }
   if (input.parent_check_id) {
     await requireInClient(trx, 'checks', clientId, input.parent_check_id, 'check');
     await refuseCycle(trx, checkId, input.parent_check_id);
