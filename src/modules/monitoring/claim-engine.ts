@@ -26,11 +26,10 @@ import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { parseJson } from '../../core/json.ts';
 import type { Db } from '../../db/database.ts';
-import { sweepHeartbeats } from './engine.ts';
-import { sweepMaintenance } from './maintenance-service.ts';
-import { Ingestor, sweepSilentChecks, type BatchOutcome, type IncomingResult, type Runtime } from './ingest.ts';
+import { probeOnce, runSweeps } from './engine.ts';
+import { Ingestor, type BatchOutcome, type Runtime } from './ingest.ts';
 import { probes } from './probes/index.ts';
-import type { CheckType, ProbeResult } from './probes/types.ts';
+import type { CheckType } from './probes/types.ts';
 import { nextSlot } from './scheduler.ts';
 
 export interface ClaimEngineOptions {
@@ -285,19 +284,12 @@ export class ClaimEngine {
   }
 
   private async runCheck(c: Claimed, startedAt: number): Promise<void> {
-    let result: ProbeResult;
     const invalid = (c.settings as { __invalid?: string }).__invalid;
-    if (invalid !== undefined) result = { status: 'down', latencyMs: null, message: `invalid settings: ${invalid}` };
-    else {
-      try {
-        result = await probes[c.type].run(c.settings, { timeoutMs: c.timeoutMs, state: c.probeState });
-      } catch (e) {
-        result = { status: 'down', latencyMs: null, message: `probe error: ${(e as Error).message}` };
-      }
-    }
-    const incoming: IncomingResult = { checkId: c.id, at: startedAt, status: result.status, latencyMs: result.latencyMs, message: result.message };
-    if (result.state !== undefined) incoming.probeState = result.state;
-    this.ingestor.push(incoming);
+    this.ingestor.push(
+      invalid !== undefined
+        ? { checkId: c.id, at: startedAt, status: 'down', latencyMs: null, message: `invalid settings: ${invalid}` }
+        : await probeOnce(c, startedAt),
+    );
   }
 
   /** Silent checks and late heartbeats, by one process at a time (the others skip this round). */
@@ -309,11 +301,7 @@ export class ClaimEngine {
       const r = await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(${key}) as ok`);
       if (!r.rows[0]?.ok) return [];
       try {
-        // The same sweeps, in the same order, as the single-process engine: maintenance first.
-        const m = await sweepMaintenance(this.db, now);
-        const t = await sweepSilentChecks(this.db, now);
-        const h = await sweepHeartbeats(this.db, now);
-        const all = [...m, ...t, ...h];
+        const all = await runSweeps(this.db, now);
         if (all.length && this.onTransitionsFn) await this.onTransitionsFn(all);
         return all;
       } finally {

@@ -90,27 +90,37 @@ export class MonitoringEngine {
   }
 
   private async runCheck(c: EngineCheck, slot: RunOutcome): Promise<void> {
-    const probe = probes[c.type];
-    let result: ProbeResult;
-    try {
-      result = await probe.run(c.settings, { timeoutMs: c.timeoutMs, state: c.probeState });
-    } catch (e) {
-      // Probes never throw by contract; a bug in one must not stop the others.
-      result = { status: 'down', latencyMs: null, message: `probe error: ${(e as Error).message}` };
-    }
-    if (result.state !== undefined) c.probeState = result.state;
-    const incoming: IncomingResult = { checkId: c.id, at: slot.startedAt, status: result.status, latencyMs: result.latencyMs, message: result.message };
-    if (result.state !== undefined) incoming.probeState = result.state;
+    const incoming = await probeOnce(c, slot.startedAt);
+    if (incoming.probeState !== undefined) c.probeState = incoming.probeState;
     this.ingestor.push(incoming);
   }
 
   private async sweep(): Promise<void> {
-    // Maintenance first: a check whose window just began is muted before its silence or late beat counts.
-    const m = await sweepMaintenance(this.db);
-    const t = await sweepSilentChecks(this.db);
-    const h = await sweepHeartbeats(this.db);
-    if ((m.length || t.length || h.length) && this.ingestor.onTransitions) await this.ingestor.onTransitions([...m, ...t, ...h]);
+    const all = await runSweeps(this.db);
+    if (all.length && this.ingestor.onTransitions) await this.ingestor.onTransitions(all);
   }
+}
+
+/** Runs one check's probe and shapes the result for the ingestor. Probes never throw (`guarded`). */
+export async function probeOnce(
+  c: { id: string; type: CheckType; settings: unknown; timeoutMs: number; probeState: unknown },
+  at: number,
+): Promise<IncomingResult> {
+  const result: ProbeResult = await probes[c.type].run(c.settings, { timeoutMs: c.timeoutMs, state: c.probeState });
+  const incoming: IncomingResult = { checkId: c.id, at, status: result.status, latencyMs: result.latencyMs, message: result.message };
+  if (result.state !== undefined) incoming.probeState = result.state;
+  return incoming;
+}
+
+/**
+ * The periodic sweeps, in order, for every engine: maintenance first (a check whose window just
+ * began is muted before its silence or late beat counts), then silent checks, then late heartbeats.
+ */
+export async function runSweeps(db: Db, now = Date.now()): Promise<BatchOutcome['transitions']> {
+  const m = await sweepMaintenance(db, now);
+  const t = await sweepSilentChecks(db, now);
+  const h = await sweepHeartbeats(db, now);
+  return [...m, ...t, ...h];
 }
 
 function toEngineCheck(r: { id: string; type: string; settings: string; interval_s: number; timeout_ms: number; runtime: string }): EngineCheck {

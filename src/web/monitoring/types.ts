@@ -91,25 +91,10 @@ export interface LiveState {
   effectiveState?: EffectiveState;
 }
 
-export type Resolution = 'raw' | 'minute' | 'hour' | 'day';
-
-export interface RawPoint {
-  at: number;
-  status: 'up' | 'degraded' | 'down';
-  latency_ms: number | null;
-  message: string | null;
-}
-
-export interface RollupPoint {
-  at: number;
-  count: number;
-  up: number;
-  degraded: number;
-  down: number;
-  mean_ms: number | null;
-  p95_ms: number | null;
-  max_ms: number | null;
-}
+// The server's own types (type-only import: nothing of the server reaches the bundle).
+import type { RawPoint, RollupPoint, SeriesResolution } from '../../modules/monitoring/rollup-job.ts';
+export type { RawPoint, RollupPoint };
+export type Resolution = SeriesResolution;
 
 export type Results = { resolution: 'raw'; points: RawPoint[] } | { resolution: 'minute' | 'hour' | 'day'; points: RollupPoint[] };
 
