@@ -144,6 +144,11 @@ describeEachDatabase('inventory: sites, assets, relations', (getDb) => {
     expect(self.statusCode).toBe(400);
     expect(self.json().error.id).toBe('self_relation');
     const before = await footprint(getDb(), A);
+    // A loop of dependencies (the host would depend on the VM that runs on it) is refused; a descriptive relation is not a dependency.
+    const loop = await refA.post(`/api/v1/clients/${A}/assets/${host}/relations`, { to_asset_id: vm, kind: 'depends_on' });
+    expect(loop.statusCode).toBe(400);
+    expect(loop.json().error.id).toBe('dependency_cycle');
+    expect(await footprint(getDb(), A)).toEqual(before);
     expect((await refA.post(`/api/v1/clients/${A}/assets/${vm}/relations`, { to_asset_id: foreign, kind: 'depends_on' })).statusCode).toBe(404);
     expect((await refB.post(`/api/v1/clients/${B}/assets/${foreign}/relations`, { to_asset_id: vm, kind: 'depends_on' })).statusCode).toBe(404);
     expect((await refB.post(`/api/v1/clients/${B}/assets/${vm}/relations`, { to_asset_id: foreign, kind: 'depends_on' })).statusCode).toBe(404);

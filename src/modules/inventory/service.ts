@@ -203,9 +203,13 @@ export async function deleteAsset(db: Db, ctx: AuditContext, clientId: string, a
 
 // ---------------------------------------------------------------- relations
 
+/** Relation kinds that say the "from" asset needs the "to" asset (supervision follows them). */
+const DEPENDENCY_KINDS: readonly RelationKind[] = ['depends_on', 'runs_on'];
+
 /**
  * Relates two assets of the same client (404 otherwise): "from <kind> to". No relation to itself
- * (400 `self_relation`), no duplicate (409 `relation_exists`). Journaled.
+ * (400 `self_relation`), no duplicate (409 `relation_exists`), no loop of dependencies (400
+ * `dependency_cycle`: A depends on B which runs on A). Journaled.
  */
 export async function createRelation(db: Db, ctx: AuditContext, clientId: string, fromId: string, input: { to_asset_id: string; kind: RelationKind }) {
   return journaled(db, ctx, async (trx) => {
@@ -215,6 +219,7 @@ export async function createRelation(db: Db, ctx: AuditContext, clientId: string
     await requireAsset(trx, clientId, input.to_asset_id);
     const exists = () => conflict('relation_exists', 'These assets are already related this way');
     if (await repo.findRelation(trx, clientId, fromId, input.to_asset_id, input.kind)) throw exists();
+    if (DEPENDENCY_KINDS.includes(input.kind)) await refuseDependencyCycle(trx, clientId, fromId, input.to_asset_id);
     const rel = { id: newId(), client_id: clientId, from_asset_id: fromId, to_asset_id: input.to_asset_id, kind: input.kind, created_at: Date.now() };
     try {
       await repo.insertRelation(trx, rel);
@@ -224,6 +229,21 @@ export async function createRelation(db: Db, ctx: AuditContext, clientId: string
     const out = presentRelation(rel);
     return { result: out, journal: { clientId, action: 'relation.create', objectType: 'asset_relation', objectId: rel.id, after: out } };
   });
+}
+
+/** Would "from needs to" close a loop, i.e. does `to` already need `from`, transitively? */
+async function refuseDependencyCycle(trx: Executor, clientId: string, fromId: string, toId: string) {
+  const rows = await trx.selectFrom('asset_relations').select(['from_asset_id', 'to_asset_id']).where('client_id', '=', clientId).where('kind', 'in', [...DEPENDENCY_KINDS]).execute();
+  const needs = new Map<string, string[]>();
+  for (const r of rows) needs.set(r.from_asset_id, [...(needs.get(r.from_asset_id) ?? []), r.to_asset_id]);
+  const seen = new Set([toId]);
+  const queue = [toId];
+  for (let i = 0; i < queue.length; i++) {
+    for (const n of needs.get(queue[i]!) ?? []) {
+      if (n === fromId) throw badRequest('dependency_cycle', 'The other asset already depends on this one: the dependency would loop');
+      if (!seen.has(n)) seen.add(n), queue.push(n);
+    }
+  }
 }
 
 /** Removes a relation of the client. Journaled. */

@@ -3,7 +3,7 @@ import { describeEachDatabase } from '../../../test/support/databases.ts';
 import { makeClient } from '../../../test/support/world.ts';
 import { parseJson } from '../../core/json.ts';
 import type { Db } from '../../db/database.ts';
-import { createAsset } from '../inventory/service.ts';
+import { createAsset, createRelation } from '../inventory/service.ts';
 import { AssetCreateBody } from '../inventory/schema.ts';
 import { SYSTEM_CONTEXT } from '../journal/service.ts';
 import { createRule } from './alert-rules.ts';
@@ -248,6 +248,64 @@ describeEachDatabase('alerting: check states become alerts and deliveries', (get
     expect(await at(t1 + 30 * S, [[db3, 'down']])).toEqual([]);
     expect(await sweepAlerts(db, { now: t1 + 30 * S + 2 * MIN, clients: [c3.id] })).toEqual([]);
     expect(summary(await sweepAlerts(db, { now: t1 + 30 * S + 3 * MIN, clients: [c3.id] }))).toEqual(['problem:down']);
+  });
+
+  it('asset dependencies: checks of assets that depend on (or run on) a down asset are unreachable and listed by its alert', async () => {
+    const client = await makeClient(db);
+    const t0 = timeline();
+    await rule(client.id, { name: 'Astreinte' });
+    const fwAsset = await asset(client.id, 'fw-lyon', 1);
+    const hostAsset = await asset(client.id, 'esx-lyon', 1);
+    const vmAsset = await asset(client.id, 'vm-erp', 2);
+    const printer = await asset(client.id, 'imprimante', 4);
+    // esx-lyon depends on the firewall; the VM runs on the host; the printer is only connected to it.
+    await createRelation(db, SYSTEM_CONTEXT, client.id, hostAsset, { to_asset_id: fwAsset, kind: 'depends_on' });
+    await createRelation(db, SYSTEM_CONTEXT, client.id, vmAsset, { to_asset_id: hostAsset, kind: 'runs_on' });
+    await createRelation(db, SYSTEM_CONTEXT, client.id, printer, { to_asset_id: fwAsset, kind: 'connected_to' });
+    const fwPing = await check(client.id, 'Pare-feu ping', { asset: fwAsset });
+    const fwWeb = await check(client.id, 'Pare-feu console', { asset: fwAsset });
+    const host = await check(client.id, 'Hyperviseur', { asset: hostAsset });
+    const erp = await check(client.id, 'ERP web', { asset: vmAsset });
+    const prn = await check(client.id, 'Imprimante', { asset: printer });
+    const all = [fwPing, fwWeb, host, erp, prn];
+    await at(t0, all.map((id) => [id, 'up'] as [string, ProbeStatus]));
+
+    // The firewall's ping fails but its console answers: the asset answers, nothing is hidden behind it.
+    const partial = await at(t0 + 10 * S, [[fwPing, 'down'], [fwWeb, 'up'], [host, 'down']]);
+    expect(partial.map((a) => a.check_name).sort()).toEqual(['Hyperviseur', 'Pare-feu ping']);
+    expect(partial.every((a) => a.children.length === 0)).toBe(true);
+    await at(t0 + 20 * S, all.map((id) => [id, 'up'] as [string, ProbeStatus]));
+
+    // Now the whole firewall goes down with everything behind it: the firewall's checks alert, each naming the
+    // host and the VM (through runs_on, transitively); the printer (connected_to only) alerts on its own.
+    const t1 = t0 + 30 * MIN;
+    const alerts = await at(t1, all.map((id) => [id, 'down'] as [string, ProbeStatus]));
+    expect(alerts.map((a) => [a.check_name, a.children.map((c) => c.name)]).sort()).toEqual([
+      ['Imprimante', []],
+      ['Pare-feu console', ['ERP web', 'Hyperviseur']],
+      ['Pare-feu ping', ['ERP web', 'Hyperviseur']],
+    ]);
+    expect(alerts.find((a) => a.check_name === 'Pare-feu ping')).toMatchObject({ root_check_id: fwPing });
+    // The firewall comes back; the host stays down: now it is the root, and the VM is behind it.
+    const back = await at(t1 + 10 * MIN, [[fwPing, 'up'], [fwWeb, 'up'], [prn, 'up'], [host, 'down'], [erp, 'down']]);
+    const problem = back.filter((a) => a.kind === 'problem');
+    expect(problem.map((a) => [a.check_name, a.children.map((c) => c.name)])).toEqual([['Hyperviseur', ['ERP web']]]);
+  });
+
+  it('asset dependencies: a check behind an asset not yet confirmed down is held, then one alert', async () => {
+    const client = await makeClient(db);
+    const t0 = timeline();
+    await rule(client.id, { name: 'Astreinte' });
+    const sw = await asset(client.id, 'switch', 1);
+    const srv = await asset(client.id, 'serveur', 2);
+    await createRelation(db, SYSTEM_CONTEXT, client.id, srv, { to_asset_id: sw, kind: 'depends_on' });
+    const swCheck = await check(client.id, 'Switch', { asset: sw, retries: 2 });
+    const srvCheck = await check(client.id, 'Serveur', { asset: srv });
+    await at(t0, [[swCheck, 'up'], [srvCheck, 'up']]);
+    expect(await at(t0 + 10 * S, [[swCheck, 'down'], [srvCheck, 'down']])).toEqual([]);
+    expect(await at(t0 + 20 * S, [[swCheck, 'down']])).toEqual([]);
+    const alerts = await at(t0 + 30 * S, [[swCheck, 'down']]);
+    expect(alerts.map((x) => [x.check_name, x.children.map((c) => c.name)])).toEqual([['Switch', ['Serveur']]]);
   });
 
   it('damps a flapping check: one alert saying so, then quiet until it is stable again', async () => {

@@ -24,12 +24,13 @@
  *   raises a problem then.
  * - Flapping (the state machine's flag): one `flapping` alert, then nothing until the flag drops;
  *   then a problem if it settled down, a recovery if it settled up.
- * - Dependencies (checks.parent_check_id, transitively): a check behind a down ancestor is
- *   unreachable and raises nothing of its own; the ancestor's problem alert (the root cause) lists
- *   the unreachable checks in `children` and sets `root_check_id` to itself. A check with a parent
- *   that is not (yet) down is held a little — the parent's own confirmation time, at most 10 min,
- *   less when the parent answers meanwhile — so that a firewall failing with its children gives one
- *   alert, not one per child first.
+ * - Dependencies (a parent check, or an asset the check's asset depends on — topology.ts —,
+ *   transitively): a check behind a down ancestor is unreachable and raises nothing of its own; the
+ *   ancestor's problem alert (the root cause) lists the unreachable checks in `children` and sets
+ *   `root_check_id` to itself. When the ancestor is an asset, each of its down checks' alerts lists
+ *   them. A check with a parent that is not (yet) down is held a little — the parent's own
+ *   confirmation time, at most 10 min, less when the parent answers meanwhile — so that a firewall
+ *   failing with its children gives one alert, not one per child first.
  * - Alerting follows the current state, not every past transition: a collector replaying a backlog
  *   with an outage that has already ended raises nothing (its periods record it).
  */
@@ -42,6 +43,7 @@ import type { Executor } from '../../db/tx.ts';
 import { enabledRules, ruleCoversCriticality, type AlertRule } from './alert-rules.ts';
 import { busFor } from './bus.ts';
 import { effectiveStates } from './dependencies.ts';
+import { assetState, assetsNeeded, buildDependencyGraph, loadAssetTopology, type AssetTopology } from './topology.ts';
 import type { BatchOutcome } from './ingest.ts';
 import type { CheckStatus } from './state-machine.ts';
 
@@ -104,6 +106,7 @@ interface CheckInfo {
   id: string;
   client_id: string;
   name: string;
+  asset_id: string | null;
   parent_check_id: string | null;
   state: string;
   state_since: number;
@@ -233,12 +236,13 @@ async function evaluateClient(db: Db, clientId: string, transitions: Transitions
         episodes.delete(id);
       }
     }
-    await loadAncestors(trx, clientId, nodes);
-    const blocked = blockedChecks(nodes);
+    const topo = await loadAssetTopology(trx, clientId);
+    await loadAncestors(trx, clientId, nodes, topo);
+    const blocked = blockedChecks(nodes, topo);
     const touched = new Map<string, Transitions>();
     for (const t of transitions) touched.set(t.checkId, [...(touched.get(t.checkId) ?? []), t]);
 
-    const ctx: EvalContext = { trx, clientId, rules, now, alerts: [] };
+    const ctx: EvalContext = { trx, clientId, rules, now, alerts: [], topo };
     for (const id of [...candidateIds].sort()) {
       const c = nodes.get(id);
       if (!c) continue;
@@ -257,6 +261,7 @@ interface EvalContext {
   rules: AlertRule[];
   now: number;
   alerts: AlertItem[];
+  topo: AssetTopology;
 }
 
 async function evaluateCheck(ctx: EvalContext, c: CheckInfo, ep: Episode | null, isBlocked: boolean, nodes: Map<string, CheckInfo>, touched: Transitions) {
@@ -295,67 +300,101 @@ async function evaluateCheck(ctx: EvalContext, c: CheckInfo, ep: Episode | null,
     await saveEpisode(ctx, c, ep, level, alert.id, due);
     return;
   }
-  if (isBlocked || held(c, nodes, ctx.now)) return;
-  const children = await unreachableBehind(ctx.trx, ctx.clientId, c);
+  if (isBlocked || held(c, nodes, ctx.topo, ctx.now)) return;
+  const children = await unreachableBehind(ctx.trx, ctx.clientId, c, nodes, ctx.topo);
   const to = ctx.rules.filter((r) => r.settings.states.includes(level) && ruleCoversCriticality(r, c.criticality));
   const alert = await insertAlert(ctx, c, 'problem', children, to);
   await saveEpisode(ctx, c, ep, level, alert.id, to);
 }
 
 /**
- * Should this check wait for its parent's verdict? Yes while the parent is not down, has not answered
- * since this check's trouble began, and its own confirmation time (retries + 1 intervals, plus one
- * for its phase; at most 10 min) has not passed.
+ * Should this check wait for a parent's verdict? Yes while a parent (check, or asset its asset
+ * depends on) is not down, has not answered since this check's trouble began, and its own
+ * confirmation time (retries + 1 intervals, plus one for its phase; at most 10 min) has not passed.
+ * An asset parent answers when any of its checks does; its confirmation time is its slowest check's.
  */
-function held(c: CheckInfo, nodes: Map<string, CheckInfo>, now: number): boolean {
-  if (!c.parent_check_id) return false;
-  const p = nodes.get(c.parent_check_id);
-  if (!p || p.state === 'down' || !p.enabled) return false;
-  if ((p.last_status === 'up' || p.last_status === 'degraded') && p.last_result_at !== null && p.last_result_at >= c.state_since) return false;
-  const hold = Math.min(MAX_HOLD_MS, p.interval_s * 1000 * (p.retries + 2));
-  return now < c.state_since + hold;
+function held(c: CheckInfo, nodes: Map<string, CheckInfo>, topo: AssetTopology, now: number): boolean {
+  const pending = (parents: CheckInfo[]): boolean => {
+    const live = parents.filter((p) => p.enabled);
+    if (live.length === 0) return false;
+    const asCheck = (p: CheckInfo) => (p.state === 'maintenance' || p.inMaintenance ? 'maintenance' : (p.state as CheckStatus));
+    if (assetState(live.map(asCheck)) === 'down' && live.every((p) => p.state === 'down' || p.state === 'maintenance' || p.inMaintenance)) return false;
+    if (live.some((p) => (p.last_status === 'up' || p.last_status === 'degraded') && p.last_result_at !== null && p.last_result_at >= c.state_since)) return false;
+    const hold = Math.min(MAX_HOLD_MS, Math.max(...live.map((p) => p.interval_s * 1000 * (p.retries + 2))));
+    return now < c.state_since + hold;
+  };
+  if (c.parent_check_id) {
+    const p = nodes.get(c.parent_check_id);
+    if (p && p.state !== 'down' && pending([p])) return true;
+  }
+  if (c.asset_id) {
+    for (const a of topo.parents.get(c.asset_id) ?? []) {
+      const checks = [...nodes.values()].filter((n) => n.asset_id === a);
+      if (pending(checks)) return true;
+    }
+  }
+  return false;
 }
 
+/** Node state for alerting: maintenance mutes what is behind it, as a down parent does. */
+const alertingState = (n: CheckInfo): CheckStatus => (n.state === 'maintenance' || n.inMaintenance ? 'down' : (n.state as CheckStatus));
+
 /** Checks whose own trouble is blamed on a down ancestor (or one in maintenance, which mutes what is behind it). */
-function blockedChecks(nodes: Map<string, CheckInfo>): Set<string> {
-  const graph = new Map<string, string[]>();
-  const states = new Map<string, CheckStatus>();
-  for (const n of nodes.values()) {
-    if (n.parent_check_id) graph.set(n.id, [n.parent_check_id]);
-    states.set(n.id, n.state === 'maintenance' || n.inMaintenance ? 'down' : (n.state as CheckStatus));
-  }
+function blockedChecks(nodes: Map<string, CheckInfo>, topo: AssetTopology): Set<string> {
+  const { graph, states } = buildDependencyGraph([...nodes.values()].map((n) => ({ id: n.id, asset_id: n.asset_id, parent_check_id: n.parent_check_id, state: alertingState(n) })), topo);
   const out = new Set<string>();
-  for (const [id, e] of effectiveStates(graph, states)) if (e.state === 'unreachable') out.add(id);
+  for (const [id, e] of effectiveStates(graph, states)) if (e.state === 'unreachable' && nodes.has(id)) out.add(id);
   return out;
 }
 
-/** The checks behind `root` (transitively) that are unreachable because of it, by name. */
-async function unreachableBehind(trx: Executor, clientId: string, root: CheckInfo): Promise<AlertChild[]> {
-  const graph = new Map<string, string[]>();
-  const states = new Map<string, CheckStatus>([[root.id, 'down']]);
-  const names = new Map<string, string>();
+/**
+ * The checks behind `root` (transitively, through parent checks and dependent assets) that are
+ * unreachable because of it, by name. The root counts as down; the other checks of its asset count
+ * as they are, so an asset that still answers on another check hides nothing.
+ */
+async function unreachableBehind(trx: Executor, clientId: string, root: CheckInfo, nodes: Map<string, CheckInfo>, topo: AssetTopology): Promise<AlertChild[]> {
+  const found = new Map<string, { id: string; name: string; asset_id: string | null; parent_check_id: string | null; state: CheckStatus }>();
+  found.set(root.id, { id: root.id, name: root.name, asset_id: root.asset_id, parent_check_id: null, state: 'down' });
+  const cols = ['id', 'name', 'asset_id', 'parent_check_id', 'state'] as const;
+  const take = (rows: { id: string; name: string; asset_id: string | null; parent_check_id: string | null; state: string }[], next: string[]) => {
+    for (const r of rows) {
+      if (found.has(r.id)) continue;
+      found.set(r.id, { ...r, state: r.state as CheckStatus });
+      next.push(r.id);
+    }
+  };
+  // The root's asset's own checks (they say whether the asset answers).
+  if (root.asset_id) {
+    for (const n of nodes.values()) if (n.asset_id === root.asset_id && !found.has(n.id)) found.set(n.id, { id: n.id, name: n.name, asset_id: n.asset_id, parent_check_id: null, state: alertingState(n) });
+  }
+  const assetsSeen = new Set<string>(root.asset_id ? [root.asset_id] : []);
   let frontier = [root.id];
-  for (let depth = 0; frontier.length && depth < 50; depth++) {
+  let frontierAssets = root.asset_id ? [root.asset_id] : [];
+  for (let depth = 0; (frontier.length || frontierAssets.length) && depth < 50; depth++) {
     const next: string[] = [];
     for (let i = 0; i < frontier.length; i += 500) {
-      const rows = await trx
-        .selectFrom('checks')
-        .select(['id', 'name', 'parent_check_id', 'state', 'enabled'])
-        .where('client_id', '=', clientId)
-        .where('parent_check_id', 'in', frontier.slice(i, i + 500))
-        .execute();
-      for (const r of rows) {
-        if (states.has(r.id)) continue;
-        graph.set(r.id, [r.parent_check_id!]);
-        states.set(r.id, r.state as CheckStatus);
-        names.set(r.id, r.name);
-        next.push(r.id);
-      }
+      take(await trx.selectFrom('checks').select([...cols]).where('client_id', '=', clientId).where('parent_check_id', 'in', frontier.slice(i, i + 500)).execute(), next);
+    }
+    const childAssets = new Set<string>();
+    for (const a of frontierAssets) for (const ch of topo.children.get(a) ?? []) if (!assetsSeen.has(ch)) childAssets.add(ch), assetsSeen.add(ch);
+    // Checks found through their parent check bring their asset's dependants too.
+    for (const id of next) {
+      const a = found.get(id)!.asset_id;
+      if (a) for (const ch of topo.children.get(a) ?? []) if (!assetsSeen.has(ch)) childAssets.add(ch), assetsSeen.add(ch);
+    }
+    const ids = [...childAssets];
+    for (let i = 0; i < ids.length; i += 500) {
+      take(await trx.selectFrom('checks').select([...cols]).where('client_id', '=', clientId).where('asset_id', 'in', ids.slice(i, i + 500)).execute(), next);
     }
     frontier = next;
+    frontierAssets = ids;
   }
+  const { graph, states } = buildDependencyGraph(found.values(), topo);
   const out: AlertChild[] = [];
-  for (const [id, e] of effectiveStates(graph, states)) if (id !== root.id && e.state === 'unreachable') out.push({ check_id: id, name: names.get(id) ?? '' });
+  for (const [id, e] of effectiveStates(graph, states)) {
+    const f = found.get(id);
+    if (f && id !== root.id && e.state === 'unreachable') out.push({ check_id: id, name: f.name });
+  }
   return out.sort((a, b) => a.name.localeCompare(b.name) || (a.check_id < b.check_id ? -1 : 1));
 }
 
@@ -399,7 +438,7 @@ async function loadChecks(trx: Executor, clientId: string, ids: readonly string[
       .selectFrom('checks as c')
       .leftJoin('assets as a', (j) => j.onRef('a.id', '=', 'c.asset_id').onRef('a.client_id', '=', 'c.client_id'))
       .select([
-        'c.id', 'c.client_id', 'c.name', 'c.parent_check_id', 'c.state', 'c.state_since', 'c.interval_s', 'c.retries', 'c.enabled', 'c.last_status', 'c.last_result_at',
+        'c.id', 'c.client_id', 'c.name', 'c.asset_id', 'c.parent_check_id', 'c.state', 'c.state_since', 'c.interval_s', 'c.retries', 'c.enabled', 'c.last_status', 'c.last_result_at',
         'c.last_message', 'c.runtime', 'a.criticality',
       ])
       .where('c.client_id', '=', clientId)
@@ -408,7 +447,7 @@ async function loadChecks(trx: Executor, clientId: string, ids: readonly string[
     for (const r of rows) {
       const machine = parseJson<{ machine?: { flapping?: boolean; inMaintenance?: boolean } }>(r.runtime, {}).machine ?? {};
       out.set(r.id, {
-        id: r.id, client_id: r.client_id, name: r.name, parent_check_id: r.parent_check_id, state: r.state, state_since: Number(r.state_since), interval_s: r.interval_s,
+        id: r.id, client_id: r.client_id, name: r.name, asset_id: r.asset_id, parent_check_id: r.parent_check_id, state: r.state, state_since: Number(r.state_since), interval_s: r.interval_s,
         retries: r.retries, enabled: r.enabled === 1, last_status: r.last_status, last_result_at: r.last_result_at === null ? null : Number(r.last_result_at),
         last_message: r.last_message, criticality: r.criticality === null || r.criticality === undefined ? null : Number(r.criticality),
         flapping: machine.flapping === true, inMaintenance: machine.inMaintenance === true,
@@ -418,14 +457,27 @@ async function loadChecks(trx: Executor, clientId: string, ids: readonly string[
   return out;
 }
 
-/** Adds every ancestor of the loaded checks to `nodes` (a chain per check; cycles are refused upstream, and cut here). */
-async function loadAncestors(trx: Executor, clientId: string, nodes: Map<string, CheckInfo>) {
+/**
+ * Adds every ancestor of the loaded checks to `nodes`: parent checks, and every check of the assets
+ * their assets depend on (an asset's state needs all its checks), transitively. Cycles are cut.
+ */
+async function loadAncestors(trx: Executor, clientId: string, nodes: Map<string, CheckInfo>, topo: AssetTopology) {
+  const assetsLoaded = new Set<string>();
   for (let depth = 0; depth < 50; depth++) {
     const missing = [...new Set([...nodes.values()].map((n) => n.parent_check_id).filter((p): p is string => p !== null && !nodes.has(p)))];
-    if (missing.length === 0) return;
-    const found = await loadChecks(trx, clientId, missing);
-    if (found.size === 0) return;
-    for (const [id, n] of found) nodes.set(id, n);
+    const assets = [...assetsNeeded(topo, [...nodes.values()].map((n) => n.asset_id).filter((a): a is string => a !== null))].filter((a) => !assetsLoaded.has(a));
+    if (missing.length === 0 && assets.length === 0) return;
+    let added = 0;
+    if (missing.length) {
+      for (const [id, n] of await loadChecks(trx, clientId, missing)) nodes.set(id, n), added++;
+    }
+    for (let i = 0; i < assets.length; i += 500) {
+      const ids = await trx.selectFrom('checks').select('id').where('client_id', '=', clientId).where('asset_id', 'in', assets.slice(i, i + 500)).execute();
+      const fresh = ids.map((r) => r.id).filter((id) => !nodes.has(id));
+      for (const [id, n] of await loadChecks(trx, clientId, fresh)) nodes.set(id, n), added++;
+    }
+    for (const a of assets) assetsLoaded.add(a);
+    if (added === 0 && missing.length > 0 && assets.length === 0) return;
   }
 }
 

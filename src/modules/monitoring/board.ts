@@ -4,10 +4,11 @@
  * memory), which the monthly report reads too.
  */
 import type { Db } from '../../db/database.ts';
-import { effectiveStates, graphFromEdges, type EffectiveStatus } from './dependencies.ts';
+import { effectiveStates, type EffectiveStatus } from './dependencies.ts';
 import { availability, type StatePeriod } from './periods.ts';
 import { presentAvailability, type BoardItemJson } from './presenters.ts';
 import type { CheckStatus } from './state-machine.ts';
+import { assetsNeeded, buildDependencyGraph, loadAssetTopology, rootChecks, type AssetTopology } from './topology.ts';
 
 export type BoardCounts = Record<'up' | 'degraded' | 'down' | 'unknown' | 'maintenance' | 'unreachable', number>;
 
@@ -33,27 +34,15 @@ async function boardTuples(db: Db, clientId: string): Promise<BoardTuple[]> {
 
 /**
  * The board of a client: each check with its stored state and its effective state (`unreachable`
- * behind a down parent check), the counts per effective state. One indexed query over the client's
- * checks with their assets; the dependency walk is in memory, over the only checks it can change
- * (down or unknown, with a parent) and their ancestors.
+ * behind a down parent check or a down asset its asset depends on, see topology.ts), the counts per
+ * effective state. One indexed query over the client's checks with their assets, one over its
+ * dependency relations; the dependency walk is in memory, over the only checks it can change (down
+ * or unknown, with a parent) and their ancestors.
  */
 export async function loadBoard(db: Db, clientId: string) {
   const rows = await boardTuples(db, clientId);
-  const byId = new Map<string, BoardTuple>();
-  for (const r of rows) byId.set(r[0], r);
-  // Only the client's own checks are looked at: a parent outside them (never expected) counts as unknown.
-  const edges: { child: string; parent: string }[] = [];
-  const states = new Map<string, CheckStatus>();
-  const seen = new Set<string>();
-  for (const r of rows) {
-    if (!r[11] || (r[6] !== 'down' && r[6] !== 'unknown')) continue;
-    for (let cur: BoardTuple | undefined = r; cur && !seen.has(cur[0]); cur = cur[11] ? byId.get(cur[11]) : undefined) {
-      seen.add(cur[0]);
-      states.set(cur[0], cur[6] as CheckStatus);
-      if (cur[11]) edges.push({ child: cur[0], parent: cur[11] });
-    }
-  }
-  const effective = edges.length ? effectiveStates(graphFromEdges(edges), states) : new Map<string, { state: EffectiveStatus; rootCauses: string[] }>();
+  const topo = await loadAssetTopology(db.kysely, clientId);
+  const effective = effectiveOnBoard(rows, topo);
   const counts: BoardCounts = { up: 0, degraded: 0, down: 0, unknown: 0, maintenance: 0, unreachable: 0 };
   const NONE: string[] = [];
   const items = new Array(rows.length);
@@ -68,6 +57,54 @@ export async function loadBoard(db: Db, clientId: string) {
     };
   }
   return { items: items as BoardItemJson[], counts };
+}
+
+/**
+ * Effective states of the board's checks that a dependency can change, with their root causes as
+ * check ids. Only the client's own checks are looked at: a parent outside them (never expected)
+ * counts as unknown.
+ */
+function effectiveOnBoard(rows: readonly BoardTuple[], topo: AssetTopology): Map<string, { state: EffectiveStatus; rootCauses: string[] }> {
+  const out = new Map<string, { state: EffectiveStatus; rootCauses: string[] }>();
+  const hasParent = (r: BoardTuple) => r[11] !== null || (r[3] !== null && topo.parents.has(r[3]));
+  const candidates = rows.filter((r) => (r[6] === 'down' || r[6] === 'unknown') && hasParent(r));
+  if (candidates.length === 0) return out;
+  const byId = new Map<string, BoardTuple>();
+  const byAsset = new Map<string, BoardTuple[]>();
+  for (const r of rows) {
+    byId.set(r[0], r);
+    if (r[3] !== null) {
+      const l = byAsset.get(r[3]);
+      if (l) l.push(r);
+      else byAsset.set(r[3], [r]);
+    }
+  }
+  // The candidates and everything above them: parent checks, and every check of the assets depended on.
+  const included = new Map<string, BoardTuple>();
+  const assetsDone = new Set<string>();
+  const work = [...candidates];
+  while (work.length > 0) {
+    const r = work.pop()!;
+    if (included.has(r[0])) continue;
+    included.set(r[0], r);
+    const parent = r[11] ? byId.get(r[11]) : undefined;
+    if (parent) work.push(parent);
+    if (r[3] === null) continue;
+    for (const a of assetsNeeded(topo, [r[3]])) {
+      if (assetsDone.has(a)) continue;
+      assetsDone.add(a);
+      for (const c of byAsset.get(a) ?? []) work.push(c);
+    }
+  }
+  const nodes = [...included.values()].map((r) => ({ id: r[0], asset_id: r[3], parent_check_id: r[11], state: r[6] as CheckStatus }));
+  const { graph, states } = buildDependencyGraph(nodes, topo);
+  const downOf = (assetId: string) => (byAsset.get(assetId) ?? []).filter((c) => c[6] === 'down').map((c) => c[0]);
+  const effective = effectiveStates(graph, states);
+  for (const c of candidates) {
+    const e = effective.get(c[0]);
+    if (e && e.state === 'unreachable') out.set(c[0], { state: 'unreachable', rootCauses: rootChecks(e.rootCauses, downOf) });
+  }
+  return out;
 }
 
 /**

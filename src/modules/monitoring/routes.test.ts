@@ -397,5 +397,37 @@ describeEachDatabase('monitoring routes', (getDb) => {
       expect(board.items.some((i: { check_id: string }) => i.check_id === checkB)).toBe(false);
       expect((await refB.get(`/api/v1/clients/${A}/monitoring/board`)).statusCode).toBe(404);
     });
+
+    it('a check on an asset that depends on a down asset is unreachable, its root causes the down checks of that asset', async () => {
+      const db = getDb();
+      const mkAsset = async (name: string) => (await refA.post(`/api/v1/clients/${A}/assets`, { name, type: 'server', site_id: assetA.site_id })).json();
+      const sw = await mkAsset('board-switch');
+      const srv = await mkAsset('board-srv');
+      const rel = await refA.post(`/api/v1/clients/${A}/assets/${srv.id}/relations`, { to_asset_id: sw.id, kind: 'depends_on' });
+      expect(rel.statusCode).toBe(201);
+      const mk = async (name: string, assetId: string) =>
+        (await engineerA.post(`/api/v1/clients/${A}/checks`, { name: `topo ${name}`, type: 'icmp', settings: { host: '192.0.2.41' }, retries: 0, asset_id: assetId })).json();
+      const swPing = await mk('switch ping', sw.id);
+      const swSnmp = await mk('switch snmp', sw.id);
+      const srvHttp = await mk('server http', srv.id);
+      const srvSilent = await mk('server never run', srv.id);
+      const board = async () => {
+        const b = (await userA.get(`/api/v1/clients/${A}/monitoring/board`)).json();
+        return Object.fromEntries(b.items.filter((i: { name: string }) => i.name.startsWith('topo ')).map((i: { name: string }) => [i.name, i]));
+      };
+      const now = Date.now();
+      // One of the switch's checks still answers: nothing behind it is blamed on it.
+      await applyResults(db, [
+        { checkId: swPing.id, at: now, status: 'down', latencyMs: null, message: 'timeout' },
+        { checkId: swSnmp.id, at: now, status: 'up', latencyMs: 2, message: 'ok' },
+        { checkId: srvHttp.id, at: now, status: 'down', latencyMs: null, message: 'timeout' },
+      ]);
+      expect((await board())['topo server http']).toMatchObject({ effective_state: 'down', root_causes: [] });
+      await applyResults(db, [{ checkId: swSnmp.id, at: now + 1000, status: 'down', latencyMs: null, message: 'timeout' }]);
+      const by = await board();
+      expect(by['topo server http']).toMatchObject({ state: 'down', effective_state: 'unreachable', root_causes: [swPing.id, swSnmp.id].sort() });
+      expect(by['topo server never run']).toMatchObject({ state: 'unknown', effective_state: 'unreachable' });
+      expect(by['topo switch ping']).toMatchObject({ effective_state: 'down', root_causes: [] });
+    });
   });
 });

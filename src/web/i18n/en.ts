@@ -255,6 +255,7 @@ export const en: Messages = {
   relations: {
     title: 'Relations',
     add: 'Add',
+    supervisionHint: 'Supervision follows “depends on” and “runs on”: when that asset is down, what depends on it is shown unreachable and one alert is sent.',
     addSubmit: 'Add the relation',
     none: 'No relations.',
     remove: 'Remove the relation',

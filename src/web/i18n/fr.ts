@@ -253,6 +253,7 @@ export const fr = {
   relations: {
     title: 'Relations',
     add: 'Ajouter',
+    supervisionHint: 'La supervision suit « dépend de » et « fonctionne sur » : quand cet équipement tombe, ce qui en dépend est montré injoignable et une seule alerte part.',
     addSubmit: 'Ajouter la relation',
     none: 'Aucune relation.',
     remove: 'Retirer la relation',

@@ -257,6 +257,7 @@ function AddRelation({ clientId, asset, onAdded, onCancel }: { clientId: string;
           ))}
         </select>
       </div>
+      {(kind === 'depends_on' || kind === 'runs_on') && <p className="muted small-text">{t('relations.supervisionHint')}</p>}
       {picked ? (
         <div className="row">
           <span className="picked">
