@@ -279,6 +279,8 @@ export interface AlertTable {
   check_name: string;
   /** Start of the state the alert reports (migration 0004). */
   since: number | null;
+  /** What check_id names: 'check' or 'collector' (migration 0006). */
+  subject: Generated<string>;
 }
 
 /** A check's open alert episode: a problem was raised and no recovery yet (migration 0004). */

@@ -218,7 +218,7 @@ describeEachDatabase('alert rules and alerts API', (getDb) => {
     expect(p1.statusCode).toBe(200);
     expect(p1.json().items.map((a: { kind: string }) => a.kind)).toEqual(['problem', 'recovery']);
     const first = p1.json().items[0];
-    expect(Object.keys(first).sort()).toEqual(['at', 'check_id', 'check_name', 'children', 'client_id', 'deliveries', 'id', 'kind', 'message', 'root_check_id', 'since', 'state']);
+    expect(Object.keys(first).sort()).toEqual(['at', 'check_id', 'check_name', 'children', 'client_id', 'deliveries', 'id', 'kind', 'message', 'root_check_id', 'since', 'state', 'subject']);
     expect(first).toMatchObject({ check_id: check.id, check_name: 'Routeur Lyon', root_check_id: null, state: 'down', at: t, message: 'no route to host', children: [] });
     // (Rules left by the tests above get deliveries too.)
     expect(first.deliveries.find((d: { rule_id: string }) => d.rule_id === rule.id)).toMatchObject({ rule_name: 'Liste', channel: 'email', status: 'pending', attempts: 0, last_error: null, sent_at: null });

@@ -7,6 +7,7 @@ import { createAsset, createRelation } from '../inventory/service.ts';
 import { AssetCreateBody } from '../inventory/schema.ts';
 import { SYSTEM_CONTEXT } from '../journal/service.ts';
 import { createRule } from './alert-rules.ts';
+import { createCollector } from './collector-service.ts';
 import { AlertRuleCreateBody } from './alert-schema.ts';
 import { alertsSince, raiseAlerts, sweepAlerts, type AlertItem } from './alerting.ts';
 import { busFor } from './bus.ts';
@@ -306,6 +307,35 @@ describeEachDatabase('alerting: check states become alerts and deliveries', (get
     expect(await at(t0 + 20 * S, [[swCheck, 'down']])).toEqual([]);
     const alerts = await at(t0 + 30 * S, [[swCheck, 'down']]);
     expect(alerts.map((x) => [x.check_name, x.children.map((c) => c.name)])).toEqual([['Switch', ['Serveur']]]);
+  });
+
+  it('a collector gone silent raises one alert naming it and its checks, a repeat, then a recovery when it calls again', async () => {
+    const client = await makeClient(db);
+    const t0 = timeline();
+    await rule(client.id, { name: 'Astreinte', settings: { repeat_minutes: 30 } });
+    const { collector } = await createCollector(db, SYSTEM_CONTEXT, client.id, { name: 'Collecteur Lyon' });
+    const { collector: idle } = await createCollector(db, SYSTEM_CONTEXT, client.id, { name: 'Pas encore installé' });
+    const mine = ['Switch Lyon', 'NAS Lyon'];
+    for (const name of mine) {
+      const id = await check(client.id, name);
+      await db.kysely.updateTable('checks').set({ collector_id: collector.id }).where('id', '=', id).execute();
+    }
+    const other = await check(client.id, 'Site web');
+    await db.kysely.updateTable('checks').set({ collector_id: idle.id }).where('id', '=', other).execute();
+    await db.kysely.updateTable('collectors').set({ last_contact_at: t0 }).where('id', '=', collector.id).execute();
+
+    expect((await sweepAlerts(db, { now: t0 + 2 * MIN })).filter((a) => a.client_id === client.id)).toEqual([]);
+    const raised = (await sweepAlerts(db, { now: t0 + 4 * MIN })).filter((a) => a.client_id === client.id);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({ subject: 'collector', kind: 'problem', state: 'down', check_id: collector.id, check_name: 'Collecteur Lyon', since: t0, root_check_id: collector.id });
+    expect(raised[0]!.children.map((c) => c.name)).toEqual(['NAS Lyon', 'Switch Lyon']);
+    expect(recipients(raised[0]!)).toEqual(['Astreinte']);
+    expect(await sweepAlerts(db, { now: t0 + 10 * MIN, clients: [client.id] })).toEqual([]);
+    expect(summary(await sweepAlerts(db, { now: t0 + 35 * MIN, clients: [client.id] }))).toEqual(['repeat:down']);
+    await db.kysely.updateTable('collectors').set({ last_contact_at: t0 + 40 * MIN }).where('id', '=', collector.id).execute();
+    const back = await sweepAlerts(db, { now: t0 + 40 * MIN + S, clients: [client.id] });
+    expect(back.map((a) => [a.subject, a.kind, a.state])).toEqual([['collector', 'recovery', 'up']]);
+    expect((await stream(client.id)).map((a) => `${a.subject}:${a.kind}`)).toEqual(['collector:problem', 'collector:repeat', 'collector:recovery']);
   });
 
   it('damps a flapping check: one alert saying so, then quiet until it is stable again', async () => {

@@ -43,11 +43,21 @@ import type { Executor } from '../../db/tx.ts';
 import { enabledRules, ruleCoversCriticality, type AlertRule } from './alert-rules.ts';
 import { busFor } from './bus.ts';
 import { effectiveStates } from './dependencies.ts';
+import { LISTENING_SINCE } from './ingest.ts';
 import { assetState, assetsNeeded, buildDependencyGraph, loadAssetTopology, type AssetTopology } from './topology.ts';
 import type { BatchOutcome } from './ingest.ts';
 import type { CheckStatus } from './state-machine.ts';
 
 export type AlertKind = 'problem' | 'repeat' | 'recovery' | 'flapping';
+export type AlertSubjectKind = 'check' | 'collector';
+
+/**
+ * A collector is silent when it has not called for this long (it asks for its checks every 30 s and
+ * pushes results as they come): one alert names it, with its checks — which the silent-check sweep
+ * turns unknown, not down — as the unreachable children. A collector that never called is not
+ * installed yet and raises nothing; nor one silent only since this process started listening.
+ */
+export const COLLECTOR_SILENT_MS = 3 * 60_000;
 /** pending → sending → sent | failed; skipped: not sent on purpose (email not configured, rule disabled or deleted). */
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 
@@ -73,6 +83,8 @@ export interface DeliveryItem {
 export interface AlertItem {
   id: string;
   client_id: string;
+  /** What the alert is about: a check, or a collector gone silent (then `check_id` is the collector's id). */
+  subject: AlertSubjectKind;
   check_id: string;
   check_name: string;
   /** The check itself when this alert names the unreachable checks behind it; null otherwise. */
@@ -160,7 +172,14 @@ export async function sweepAlerts(db: Db, opts: AlertingOptions & { clients?: re
   else {
     const a = await db.kysely.selectFrom('checks').select('client_id').distinct().where('state', 'in', ['down', 'degraded']).execute();
     const b = await db.kysely.selectFrom('alert_episodes').select('client_id').distinct().execute();
-    clients = [...new Set([...a, ...b].map((r) => r.client_id))].sort();
+    const c = await db.kysely
+      .selectFrom('collectors')
+      .select('client_id')
+      .distinct()
+      .where('revoked_at', 'is', null)
+      .where('last_contact_at', '<=', now - COLLECTOR_SILENT_MS)
+      .execute();
+    clients = [...new Set([...a, ...b, ...c].map((r) => r.client_id))].sort();
   }
   const out: AlertItem[] = [];
   for (const c of clients) out.push(...(await evaluateClient(db, c, [], now)));
@@ -229,9 +248,17 @@ async function evaluateClient(db: Db, clientId: string, transitions: Transitions
     const troubled = await trx.selectFrom('checks').select('id').where('client_id', '=', clientId).where('state', 'in', ['down', 'degraded']).execute();
     const candidateIds = new Set<string>([...transitions.map((t) => t.checkId), ...troubled.map((r) => r.id), ...episodes.keys()]);
     const nodes = await loadChecks(trx, clientId, [...candidateIds]);
-    // Episodes of deleted checks: nothing left to tell.
+    const collectors = await trx
+      .selectFrom('collectors')
+      .select(['id', 'name', 'last_contact_at'])
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .orderBy('id')
+      .execute();
+    const collectorIds = new Set(collectors.map((c) => c.id));
+    // Episodes of deleted checks and revoked collectors: nothing left to tell.
     for (const id of episodes.keys()) {
-      if (!nodes.has(id)) {
+      if (!nodes.has(id) && !collectorIds.has(id)) {
         await trx.deleteFrom('alert_episodes').where('check_id', '=', id).execute();
         episodes.delete(id);
       }
@@ -247,6 +274,9 @@ async function evaluateClient(db: Db, clientId: string, transitions: Transitions
       const c = nodes.get(id);
       if (!c) continue;
       await evaluateCheck(ctx, c, episodes.get(id) ?? null, blocked.has(id), nodes, touched.get(id) ?? []);
+    }
+    for (const col of collectors) {
+      await evaluateCollector(ctx, { id: col.id, name: col.name, contactAt: col.last_contact_at === null ? null : Number(col.last_contact_at) }, episodes.get(col.id) ?? null);
     }
     return ctx.alerts;
   });
@@ -305,6 +335,50 @@ async function evaluateCheck(ctx: EvalContext, c: CheckInfo, ep: Episode | null,
   const to = ctx.rules.filter((r) => r.settings.states.includes(level) && ruleCoversCriticality(r, c.criticality));
   const alert = await insertAlert(ctx, c, 'problem', children, to);
   await saveEpisode(ctx, c, ep, level, alert.id, to);
+}
+
+/** A collector that has called and then stopped calling (see COLLECTOR_SILENT_MS). */
+export function collectorSilent(contactAt: number | null, now: number, listeningSince = LISTENING_SINCE): boolean {
+  if (contactAt === null) return false;
+  return now - Math.max(contactAt, listeningSince) >= COLLECTOR_SILENT_MS;
+}
+
+/** Problem, repeat and recovery for a collector's silence, on the same episodes as checks. */
+async function evaluateCollector(ctx: EvalContext, col: { id: string; name: string; contactAt: number | null }, ep: Episode | null) {
+  const silent = collectorSilent(col.contactAt, ctx.now);
+  const subject: Subject = {
+    id: col.id, name: col.name, subject: 'collector', state: silent ? 'down' : 'up', state_since: col.contactAt,
+    last_message: silent ? `no contact for ${Math.round((ctx.now - col.contactAt!) / 60_000)} min` : 'in contact again',
+  };
+  if (!silent) {
+    if (!ep) return;
+    const to = ctx.rules.filter((r) => r.settings.send_recovery && ep.notified[r.id] !== undefined);
+    await insertAlert(ctx, subject, 'recovery', [], to);
+    await ctx.trx.deleteFrom('alert_episodes').where('check_id', '=', col.id).execute();
+    return;
+  }
+  if (ep) {
+    const due = ctx.rules.filter((r) => {
+      const every = r.settings.repeat_minutes;
+      return !!every && r.settings.states.includes('down') && ctx.now - (ep.notified[r.id] ?? ep.opened_at) >= every * 60_000;
+    });
+    if (due.length === 0) return;
+    const alert = await insertAlert(ctx, subject, 'repeat', [], due);
+    await saveEpisode(ctx, subject, ep, 'down', alert.id, due);
+    return;
+  }
+  const checks = await ctx.trx
+    .selectFrom('checks')
+    .select(['id', 'name'])
+    .where('client_id', '=', ctx.clientId)
+    .where('collector_id', '=', col.id)
+    .where('enabled', '=', 1)
+    .execute();
+  if (checks.length === 0) return;
+  const children = checks.map((c) => ({ check_id: c.id, name: c.name })).sort((a, b) => a.name.localeCompare(b.name) || (a.check_id < b.check_id ? -1 : 1));
+  const to = ctx.rules.filter((r) => r.settings.states.includes('down'));
+  const alert = await insertAlert(ctx, subject, 'problem', children, to);
+  await saveEpisode(ctx, subject, ep, 'down', alert.id, to);
 }
 
 /**
@@ -398,10 +472,20 @@ async function unreachableBehind(trx: Executor, clientId: string, root: CheckInf
   return out.sort((a, b) => a.name.localeCompare(b.name) || (a.check_id < b.check_id ? -1 : 1));
 }
 
-async function insertAlert(ctx: EvalContext, c: CheckInfo, kind: AlertKind, children: AlertChild[], to: AlertRule[]): Promise<AlertItem> {
+/** What an alert is raised about: a check, or a collector. */
+interface Subject {
+  id: string;
+  name: string;
+  state: string;
+  state_since: number | null;
+  last_message: string | null;
+  subject?: AlertSubjectKind;
+}
+
+async function insertAlert(ctx: EvalContext, c: Subject, kind: AlertKind, children: AlertChild[], to: AlertRule[]): Promise<AlertItem> {
   const id = newId();
   const row = {
-    id, client_id: ctx.clientId, check_id: c.id, check_name: c.name, root_check_id: children.length ? c.id : null, kind, state: c.state, at: ctx.now,
+    id, client_id: ctx.clientId, subject: c.subject ?? 'check', check_id: c.id, check_name: c.name, root_check_id: children.length ? c.id : null, kind, state: c.state, at: ctx.now,
     since: c.state_since, message: (c.last_message ?? '').slice(0, 500), children: JSON.stringify(children),
   };
   await ctx.trx.insertInto('alerts').values(row).execute();
@@ -411,12 +495,12 @@ async function insertAlert(ctx: EvalContext, c: CheckInfo, kind: AlertKind, chil
     await ctx.trx.insertInto('alert_deliveries').values(d).execute();
     deliveries.push({ id: d.id, rule_id: r.id, rule_name: r.name, channel: r.channel, status: 'pending', attempts: 0, last_error: null, sent_at: null, next_attempt_at: ctx.now });
   }
-  const item: AlertItem = { ...row, kind, children, deliveries };
+  const item: AlertItem = { ...row, subject: row.subject, kind, children, deliveries };
   ctx.alerts.push(item);
   return item;
 }
 
-async function saveEpisode(ctx: EvalContext, c: CheckInfo, ep: Episode | null, level: Episode['level'], alertId: string, to: AlertRule[]) {
+async function saveEpisode(ctx: EvalContext, c: { id: string }, ep: Episode | null, level: Episode['level'], alertId: string, to: AlertRule[]) {
   const notified = { ...(ep?.notified ?? {}) };
   for (const r of to) notified[r.id] = ctx.now;
   const row = { level, last_alert_id: alertId, notified: JSON.stringify(notified), updated_at: ctx.now };
@@ -485,7 +569,7 @@ async function loadAncestors(trx: Executor, clientId: string, nodes: Map<string,
 
 const deliveryStatus = (s: string): DeliveryStatus => s as DeliveryStatus;
 
-async function withDeliveries(ex: Executor, rows: { id: string; client_id: string; check_id: string; check_name: string; root_check_id: string | null; kind: string; state: string; at: number; since: number | null; message: string; children: string }[]): Promise<AlertItem[]> {
+async function withDeliveries(ex: Executor, rows: { id: string; client_id: string; subject: string; check_id: string; check_name: string; root_check_id: string | null; kind: string; state: string; at: number; since: number | null; message: string; children: string }[]): Promise<AlertItem[]> {
   const byAlert = new Map<string, DeliveryItem[]>();
   const ids = rows.map((r) => r.id);
   for (let i = 0; i < ids.length; i += 500) {
@@ -506,12 +590,12 @@ async function withDeliveries(ex: Executor, rows: { id: string; client_id: strin
     }
   }
   return rows.map((r) => ({
-    id: r.id, client_id: r.client_id, check_id: r.check_id, check_name: r.check_name, root_check_id: r.root_check_id, kind: r.kind as AlertKind, state: r.state,
+    id: r.id, client_id: r.client_id, subject: r.subject as AlertSubjectKind, check_id: r.check_id, check_name: r.check_name, root_check_id: r.root_check_id, kind: r.kind as AlertKind, state: r.state,
     at: Number(r.at), since: r.since === null ? null : Number(r.since), message: r.message, children: parseJson<AlertChild[]>(r.children, []), deliveries: byAlert.get(r.id) ?? [],
   }));
 }
 
-const ALERT_COLUMNS = ['id', 'client_id', 'check_id', 'check_name', 'root_check_id', 'kind', 'state', 'at', 'since', 'message', 'children'] as const;
+const ALERT_COLUMNS = ['id', 'client_id', 'subject', 'check_id', 'check_name', 'root_check_id', 'kind', 'state', 'at', 'since', 'message', 'children'] as const;
 
 /** The client's alerts, newest first, with their deliveries; `next_cursor` pages to older ones. */
 export async function listAlerts(db: Db, clientId: string, q: { limit?: number; cursor?: string | undefined; check_id?: string | undefined } = {}) {

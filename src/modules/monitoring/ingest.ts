@@ -128,7 +128,7 @@ export async function applyResults(db: Db, results: readonly IncomingResult[], r
 }
 
 /** When this process started: a collector is not blamed for a silence nobody was listening to. */
-const LISTENING_SINCE = Date.now();
+export const LISTENING_SINCE = Date.now();
 
 /**
  * True when a collector check's missing results may still be on their way: the collector has called

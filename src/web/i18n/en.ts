@@ -867,6 +867,7 @@ export const en: Messages = {
       webhookHint: 'The body is JSON signed with HMAC-SHA256; the secret is shown once, at creation.',
     },
     alerts: {
+      collector: 'Collector {{name}}',
       childrenList: 'Checks unreachable behind this one:',
       ruleGone: 'rule deleted',
       nextAttempt: 'next attempt {{when}}',

@@ -865,6 +865,7 @@ export const fr = {
       webhookHint: 'Le corps est un JSON signé par HMAC-SHA256 ; le secret est affiché une seule fois, à la création.',
     },
     alerts: {
+      collector: 'Collecteur {{name}}',
       childrenList: 'Contrôles injoignables derrière celui-ci :',
       ruleGone: 'règle supprimée',
       nextAttempt: 'nouvel essai le {{when}}',

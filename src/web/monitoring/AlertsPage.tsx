@@ -365,9 +365,15 @@ function AlertRowView({ a, clientId, childCount, open, onToggle, now }: { a: Ale
           <StateBadge state={a.kind === 'recovery' ? 'up' : a.state} />
         </td>
         <td>
-          <Link to={`/clients/${clientId}/checks/${a.check_id}`} className="strong">
-            {a.check_name}
-          </Link>
+          {a.subject === 'collector' ? (
+            <Link to={`/clients/${clientId}/collectors`} className="strong">
+              {t('mon.alerts.collector', { name: a.check_name })}
+            </Link>
+          ) : (
+            <Link to={`/clients/${clientId}/checks/${a.check_id}`} className="strong">
+              {a.check_name}
+            </Link>
+          )}
           {childCount > 0 && <span className="tag">{t('mon.alerts.children', { count: childCount })}</span>}
         </td>
         <td className="clip msg" title={a.message}>

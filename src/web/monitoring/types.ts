@@ -192,6 +192,8 @@ export interface Delivery {
 
 export interface Alert {
   id: string;
+  /** 'collector': a collector gone silent; check_id is then the collector's id. */
+  subject?: 'check' | 'collector';
   check_id: string;
   check_name: string;
   root_check_id: string | null;
