@@ -9,6 +9,7 @@ import * as m0002 from './migrations/0002-monitoring.ts';
 import * as m0004 from './migrations/0004-alerting.ts';
 import * as m0005 from './migrations/0005-collectors.ts';
 import * as m0006 from './migrations/0006-collector-alerts.ts';
+import * as m0007 from './migrations/0007-servicedesk.ts';
 import * as m0003 from './migrations/0003-rollup-jobs.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -85,6 +86,7 @@ const migrations: Record<string, Migration> = {
   '0004-alerting': m0004,
   '0005-collectors': m0005,
   '0006-collector-alerts': m0006,
+  '0007-servicedesk': m0007,
   '0003-rollup-jobs': m0003,
 };
 

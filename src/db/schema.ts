@@ -136,7 +136,7 @@ export interface AssetRelationTable {
   created_at: number;
 }
 
-export interface Database extends MonitoringTables {
+export interface Database extends MonitoringTables, ServiceDeskTables {
   organisations: OrganisationTable;
   users: UserTable;
   memberships: MembershipTable;
@@ -333,4 +333,228 @@ export interface RollupDirtyTable {
   check_no: number;
   bucket: number;
   marked_at: number;
+}
+
+// ---------------------------------------------------------------- contracts and service desk (migration 0007)
+
+export interface ContractTable {
+  id: string;
+  client_id: string;
+  name: string;
+  reference: string;
+  status: string;
+  starts_on: string;
+  ends_on: string | null;
+  service_level: string;
+  monthly_fee_cents: number;
+  currency: string;
+  transition_until: string | null;
+  /** JSON, shapes in modules/contracts/schema.ts */
+  scope: string;
+  windows: string;
+  targets: string;
+  penalties: string;
+  credits: string;
+  priority_matrix: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SupportGroupTable {
+  id: string;
+  name: string;
+  lead_user_id: string | null;
+  created_at: number;
+}
+
+export interface SupportGroupMemberTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface TicketTable {
+  id: string;
+  client_id: string;
+  number: number;
+  type: string;
+  title: string;
+  description: string;
+  category: string;
+  impact: number;
+  urgency: number;
+  priority: number;
+  state: string;
+  source: string;
+  contract_id: string | null;
+  requester_user_id: string | null;
+  requester_name: string;
+  requester_email: string;
+  assignee_user_id: string | null;
+  group_id: string | null;
+  problem_id: string | null;
+  alert_subject_id: string | null;
+  external_ref: string | null;
+  created_at: number;
+  updated_at: number;
+  taken_at: number | null;
+  restored_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  reopened_count: number;
+  gti_due_at: number | null;
+  gtr_due_at: number | null;
+  gti_state: string | null;
+  gtr_state: string | null;
+}
+
+export interface TicketEventTable {
+  id: string;
+  client_id: string;
+  ticket_id: string;
+  at: number;
+  actor_user_id: string | null;
+  actor_name: string;
+  kind: string;
+  data: string;
+}
+
+export interface TicketCommentTable {
+  id: string;
+  client_id: string;
+  ticket_id: string;
+  at: number;
+  author_user_id: string | null;
+  author_name: string;
+  author_email: string;
+  public: number;
+  body: string;
+  source: string;
+}
+
+export interface TicketAttachmentTable {
+  id: string;
+  client_id: string;
+  ticket_id: string;
+  comment_id: string | null;
+  at: number;
+  author_user_id: string | null;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  internal: number;
+}
+
+export interface TicketAssetTable {
+  ticket_id: string;
+  asset_id: string;
+  client_id: string;
+  created_at: number;
+}
+
+export interface TicketWatcherTable {
+  ticket_id: string;
+  email: string;
+  client_id: string;
+  user_id: string | null;
+}
+
+export interface SlaClockTable {
+  ticket_id: string;
+  clock: string;
+  client_id: string;
+  spec: string;
+  state: string;
+  started_at: number;
+  due_at: number;
+  warn_at: number;
+  paused_since: number | null;
+  paused_ms: number;
+  stopped_at: number | null;
+  breached_at: number | null;
+  escalated: string;
+  updated_at: number;
+}
+
+export interface SlaEventTable {
+  id: string;
+  client_id: string;
+  ticket_id: string;
+  clock: string;
+  kind: string;
+  at: number;
+  data: string;
+}
+
+export interface OncallShiftTable {
+  id: string;
+  client_id: string;
+  contract_id: string;
+  user_id: string;
+  rank: number;
+  starts_at: number;
+  ends_at: number;
+  created_at: number;
+}
+
+export interface OncallPageTable {
+  id: string;
+  client_id: string;
+  ticket_id: string;
+  user_id: string;
+  level: number;
+  token_hash: string;
+  paged_at: number;
+  acked_at: number | null;
+  escalated_at: number | null;
+}
+
+export interface SurveyTable {
+  id: string;
+  client_id: string;
+  ticket_id: string;
+  technician_user_id: string | null;
+  email: string;
+  token_hash: string;
+  send_at: number;
+  sent_at: number | null;
+  score: number | null;
+  comment: string | null;
+  answered_at: number | null;
+  created_at: number;
+}
+
+export interface AlertTicketCursorTable {
+  client_id: string;
+  cursor: string | null;
+  updated_at: number;
+}
+
+export interface InboundMessageTable {
+  message_id: string;
+  client_id: string | null;
+  ticket_id: string | null;
+  received_at: number;
+  outcome: string;
+  reason: string;
+}
+
+export interface ServiceDeskTables {
+  contracts: ContractTable;
+  support_groups: SupportGroupTable;
+  support_group_members: SupportGroupMemberTable;
+  tickets: TicketTable;
+  ticket_events: TicketEventTable;
+  ticket_comments: TicketCommentTable;
+  ticket_attachments: TicketAttachmentTable;
+  ticket_assets: TicketAssetTable;
+  ticket_watchers: TicketWatcherTable;
+  sla_clocks: SlaClockTable;
+  sla_events: SlaEventTable;
+  oncall_shifts: OncallShiftTable;
+  oncall_pages: OncallPageTable;
+  surveys: SurveyTable;
+  alert_ticket_cursor: AlertTicketCursorTable;
+  inbound_messages: InboundMessageTable;
 }
