@@ -540,7 +540,25 @@ export interface InboundMessageTable {
   reason: string;
 }
 
+export interface MailOutboxTable {
+  id: string;
+  client_id: string | null;
+  ticket_id: string | null;
+  kind: string;
+  recipients: string;
+  subject: string;
+  body: string;
+  headers: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sent_at: number | null;
+  created_at: number;
+}
+
 export interface ServiceDeskTables {
+  mail_outbox: MailOutboxTable;
   contracts: ContractTable;
   support_groups: SupportGroupTable;
   support_group_members: SupportGroupMemberTable;

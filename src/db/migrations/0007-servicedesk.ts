@@ -20,6 +20,9 @@ import type { Kysely } from 'kysely';
  * - surveys: satisfaction surveys (token link), one per resolved ticket sampled.
  * - alert_ticket_cursor: where the monitoring → tickets consumer is in each client's alert stream.
  * - inbound_messages: e-mails received (message-id unique: a message is turned into a ticket once).
+ * - mail_outbox: every e-mail the service desk sends (ticket notifications, escalations, pages,
+ *   surveys), written in the transaction of the change that causes it and sent by a retried loop;
+ *   also what the app shows as "messages sent".
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -284,11 +287,35 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('outcome', 'varchar(16)', (c) => c.notNull())
     .addColumn('reason', 'varchar(300)', (c) => c.notNull().defaultTo(''))
     .execute();
+
+  await db.schema
+    .createTable('mail_outbox')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('client_id', 'varchar(36)')
+    .addColumn('ticket_id', 'varchar(36)')
+    /** created, reply, state, escalation, page, survey, … */
+    .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+    /** JSON array of addresses */
+    .addColumn('recipients', 'text', (c) => c.notNull())
+    .addColumn('subject', 'varchar(500)', (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    /** JSON object of extra headers (Message-ID, In-Reply-To, References…) */
+    .addColumn('headers', 'text', (c) => c.notNull().defaultTo('{}'))
+    /** pending, sending, sent, failed, skipped */
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+    .addColumn('last_error', 'text')
+    .addColumn('sent_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('mail_outbox_due').on('mail_outbox').columns(['status', 'next_attempt_at']).execute();
+  await db.schema.createIndex('mail_outbox_ticket').on('mail_outbox').columns(['ticket_id', 'created_at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
-    'inbound_messages', 'alert_ticket_cursor', 'surveys', 'oncall_pages', 'oncall_shifts', 'sla_events', 'sla_clocks', 'ticket_watchers', 'ticket_assets',
+    'mail_outbox', 'inbound_messages', 'alert_ticket_cursor', 'surveys', 'oncall_pages', 'oncall_shifts', 'sla_events', 'sla_clocks', 'ticket_watchers', 'ticket_assets',
     'ticket_attachments', 'ticket_comments', 'ticket_events', 'tickets', 'support_group_members', 'support_groups', 'contracts',
   ]) {
     await db.schema.dropTable(t).execute();
