@@ -1,3 +1,4 @@
+import { newId } from '../../core/ids.ts';
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../../test/support/databases.ts';
 import { makeClient } from '../../../test/support/world.ts';
@@ -56,6 +57,18 @@ describeEachDatabase('retention', (getDb) => {
     expect(second).toMatchObject({ raw: 1, minutes: 0, hours: 0, rawBefore: now - 7 * DAY });
     expect(await left()).toEqual([at(1)]);
     expect(await runRetention(db, policy, now)).toMatchObject({ raw: 0, minutes: 0, hours: 0, lateMarks: 0 });
+  });
+
+  it('purges collector batch receipts after 90 days, always keeping each collector\'s latest', async () => {
+    const db = getDb();
+    const now = Date.now();
+    const [c1, c2] = [newId(), newId()];
+    const receipt = (collector_id: string, seq: number, days: number) => ({ collector_id, seq, received_at: now - days * DAY, results: 10 });
+    await db.kysely.insertInto('collector_batches').values([receipt(c1, 1, 200), receipt(c1, 2, 95), receipt(c1, 3, 10), receipt(c2, 7, 120), receipt(c2, 8, 100)]).execute();
+    const r = await runRetention(db, retentionPolicy({}), now);
+    expect(r.receipts).toBe(3);
+    const left = await db.kysely.selectFrom('collector_batches').select(['collector_id', 'seq']).where('collector_id', 'in', [c1, c2]).orderBy('collector_id').orderBy('seq').execute();
+    expect(left.map((x) => [x.collector_id, Number(x.seq)])).toEqual([[c1, 3], [c2, 8]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
   });
 
   it('the jobs run at start, then on their timers, and stop cleanly', async () => {

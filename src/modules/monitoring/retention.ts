@@ -5,6 +5,8 @@
  * minutes are rolled up (never past the rollup watermark); minute rollups 30 days, hour rollups 400
  * days, day rollups and state periods for good (availability over years). A longer raw retention
  * stretches the minute and hour retention with it, so a late result can always be re-rolled.
+ * Collector batch receipts (the exactly-once ledger) are kept 90 days, and each collector's latest
+ * one always: a batch older than that cannot still be waiting in a collector's buffer unacknowledged.
  */
 import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
@@ -12,6 +14,8 @@ import { resultStore } from './result-store.ts';
 import { GRAIN, ROLLUP_RETENTION_MS, rollupWatermark, runExclusive, runRollups, type RollupReport } from './rollup-job.ts';
 
 const DAY = 86_400_000;
+/** How long a collector batch receipt is kept. */
+export const RECEIPT_RETENTION_DAYS = 90;
 
 export interface RetentionPolicy {
   rawDays: number;
@@ -35,6 +39,8 @@ export interface RetentionReport {
   minutes: number;
   hours: number;
   lateMarks: number;
+  /** Collector batch receipts purged. */
+  receipts: number;
   /** Raw results before this instant were purged. */
   rawBefore: number;
 }
@@ -55,7 +61,14 @@ export async function runRetention(db: Db, policy: RetentionPolicy = retentionPo
   }
   // A late mark whose raw results are purged has nothing left to re-roll.
   const d = await db.kysely.deleteFrom('rollup_dirty').where('bucket', '<', now - policy.rawDays * DAY).executeTakeFirst();
-  return { raw, minutes, hours, lateMarks: Number(d.numDeletedRows), rawBefore };
+  const r = await db.kysely
+    .deleteFrom('collector_batches as b')
+    .where('b.received_at', '<', now - RECEIPT_RETENTION_DAYS * DAY)
+    .where(({ eb, selectFrom }) =>
+      eb('b.seq', '<', selectFrom('collector_batches as l').select((l) => l.fn.max('l.seq').as('m')).whereRef('l.collector_id', '=', 'b.collector_id')),
+    )
+    .executeTakeFirst();
+  return { raw, minutes, hours, lateMarks: Number(d.numDeletedRows), receipts: Number(r.numDeletedRows), rawBefore };
 }
 
 export interface MonitoringJobsOptions {
