@@ -150,6 +150,8 @@ async function serve(opts: ServeOptions) {
   let engine: { stop: () => Promise<void> } | null = null;
   let jobs: { stop: () => Promise<void> } | null = null;
   let notifications: { stop: () => Promise<void> } | null = null;
+  let desk: { stop: () => Promise<void> } | null = null;
+  let mailin: { stop: () => Promise<void> } | null = null;
   try {
     const admin = await ensureFirstAdmin(db);
     let demoAccounts: DemoAccount[] | null = null;
@@ -170,9 +172,18 @@ async function serve(opts: ServeOptions) {
     const { startNotifications } = await import('./modules/notifications/service.ts');
     const n = startNotifications(db, cfg);
     notifications = n;
+    // Service desk: SLA breaches and escalations, and the tickets' e-mails (recorded only without VIGIE_SMTP_URL).
+    const { startServiceDesk } = await import('./modules/servicedesk/jobs.ts');
+    desk = startServiceDesk(db, cfg);
     const monitoring = await startSupervision(db, { role: 'serve', runChecks: process.env.VIGIE_SERVE_CHECKS !== '0', onTransitions: n.onTransitions });
     engine = monitoring;
     jobs = startMonitoringJobs(db);
+    // Inbound e-mail (VIGIE_MAIL_LISTEN): messages become tickets and replies.
+    if (cfg.mailListen) {
+      const { startConfiguredMailListener } = await import('./modules/mailin/listener.ts');
+      const { ticketPortFor } = await import('./modules/servicedesk/mail-port.ts');
+      mailin = await startConfiguredMailListener(db, ticketPortFor(db, cfg), cfg);
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
     const anyHost = cfg.host === '0.0.0.0' || cfg.host === '::';
@@ -182,6 +193,7 @@ async function serve(opts: ServeOptions) {
     const lines = [`Vigie is running at ${url}`];
     if (anyHost) lines.push(`(listening on every interface, port ${port})`);
     if (process.env.VIGIE_PUBLIC_URL) lines.push(`Public address: ${process.env.VIGIE_PUBLIC_URL}`);
+    if (cfg.mailListen) lines.push(`Inbound e-mail (SMTP): ${cfg.mailListen}${cfg.mailDomains.length ? ` for ${cfg.mailDomains.join(', ')}` : ''}`);
     lines.push('');
     if (admin) {
       lines.push('First administrator created:');
@@ -214,9 +226,11 @@ async function serve(opts: ServeOptions) {
       printDemoAccounts(demoAccounts);
     }
   } catch (err) {
+    await mailin?.stop().catch(() => {});
     await jobs?.stop().catch(() => {});
     await engine?.stop().catch(() => {});
     await notifications?.stop().catch(() => {});
+    await desk?.stop().catch(() => {});
     await app?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
@@ -232,9 +246,11 @@ async function serve(opts: ServeOptions) {
       process.exit(1);
     }, 10_000).unref();
     try {
+      await mailin?.stop();
       await jobs?.stop();
       await engine?.stop();
       await notifications?.stop();
+      await desk?.stop();
       await app!.close();
       await db.close();
       process.exit(0);
@@ -282,12 +298,15 @@ async function worker(opts: { concurrency?: number }) {
   // Everything is loaded before the first claim: a claimed slot must not wait on a module import.
   const { startNotifications } = await import('./modules/notifications/service.ts');
   const db = await openAndMigrate(cfg);
+  const { startServiceDesk } = await import('./modules/servicedesk/jobs.ts');
   const notifications = startNotifications(db, cfg);
+  const desk = startServiceDesk(db, cfg);
   let supervision: Awaited<ReturnType<typeof startSupervision>>;
   try {
     supervision = await startSupervision(db, { role: 'worker', claim: opts.concurrency ? { concurrency: opts.concurrency } : {}, onTransitions: notifications.onTransitions });
   } catch (err) {
     await notifications.stop().catch(() => {});
+    await desk.stop().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }
@@ -295,6 +314,7 @@ async function worker(opts: { concurrency?: number }) {
   await untilSignal(async () => {
     await supervision.stop();
     await notifications.stop();
+    await desk.stop();
     await db.close();
     const st = supervision.engine && 'owner' in supervision.engine ? supervision.engine.stats : null;
     if (st) console.log(`worker stopped: ${st.run} runs, ${st.missed} slots missed (saturated), ${st.released} handed back, latest start ${st.lateMaxMs} ms after due`);

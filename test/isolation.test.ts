@@ -12,6 +12,9 @@
  * admin) reads them with 200.
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../src/app/server.ts';
 import type { Db } from '../src/db/database.ts';
@@ -49,7 +52,7 @@ interface JsonSchema {
  * acts on that one check, no session nor client id is involved. Tested in the monitoring module's
  * routes tests (unknown token → 404, a session gives no access).
  */
-const SECRET_IN_PATH = ['/api/v1/heartbeat/{token}'];
+const SECRET_IN_PATH = ['/api/v1/heartbeat/{token}', '/api/v1/surveys/{token}', '/api/v1/oncall/ack/{token}'];
 /** Routes that act only on the caller's own session: there is no other client's object to aim at. */
 const SELF_ONLY = new Set(['/api/v1/auth/login', '/api/v1/auth/logout', '/api/v1/auth/session', '/api/v1/auth/mfa/verify', '/api/v1/auth/mfa/enrol', '/api/v1/auth/mfa/confirm', ...SECRET_IN_PATH]);
 
@@ -61,7 +64,7 @@ interface BWorld {
 }
 
 /** Client B's objects, inserted directly so this suite does not depend on any module's service. */
-async function seedClientB(db: Db, clientId: string, referentId: string, userEmail: string): Promise<BWorld> {
+async function seedClientB(db: Db, clientId: string, referentId: string, userEmail: string, dataDir: string, groupId: string): Promise<BWorld> {
   const now = Date.now();
   const site = { id: newId(), client_id: clientId, name: 'Entrepôt secret de Bêta', address: '1 rue B', city: 'Brest', country: 'FR', notes: '', created_at: now, updated_at: now };
   await db.kysely.insertInto('sites').values(site).execute();
@@ -109,6 +112,59 @@ async function seedClientB(db: Db, clientId: string, referentId: string, userEma
   };
   await db.kysely.insertInto('alerts').values(alert).execute();
   await db.kysely.insertInto('alert_deliveries').values({ id: newId(), alert_id: alert.id, rule_id: rule.id, status: 'sent', attempts: 1, next_attempt_at: now, last_error: null, sent_at: now }).execute();
+  const contract = {
+    id: newId(), client_id: clientId, name: 'contrat-beta-confidentiel', reference: 'REF-BETA-SECRETE', status: 'active', starts_on: '2026-01-01', ends_on: null,
+    service_level: 'niveau-beta-confidentiel', monthly_fee_cents: 987_654, currency: 'EUR', transition_until: null,
+    scope: JSON.stringify({ all_assets: false, site_ids: [site.id], asset_ids: [a1.id], services: ['service-beta-confidentiel'] }),
+    windows: JSON.stringify([{ id: 'heures-beta', name: 'plage-beta-confidentielle', time_zone: 'Europe/Paris', always: false, hours: { mon: [['08:00', '18:00']] }, public_holidays: 'fr', closed_days: [] }]),
+    targets: JSON.stringify([{ priority: 1, gti: { value: 30, unit: 'minutes', window: 'heures-beta' }, gtr: { value: 4, unit: 'hours', window: 'heures-beta' }, clock_start: 'declaration' }]),
+    penalties: JSON.stringify({ rate_per_hour_cents: 0, cap_pct: 10 }),
+    credits: JSON.stringify({ availability_target_pct: 99.5, tiers: [] }),
+    priority_matrix: JSON.stringify([[1, 1, 2, 3], [1, 2, 3, 3], [2, 3, 3, 4], [3, 3, 4, 4]]),
+    settings: '{}',
+    created_at: now, updated_at: now,
+  };
+  await db.kysely.insertInto('contracts').values(contract).execute();
+
+  // Service desk: a ticket with a public comment, an attachment (its blob on disk), a running GTR clock;
+  // a problem the ticket is linked to; a satisfaction survey; an on-call shift and page.
+  const ticketRow = (number: number, type: string, title: string) => ({
+    id: newId(), client_id: clientId, number, type, title, description: 'description-beta-confidentielle', category: 'categorie-beta', impact: 2, urgency: 2, priority: 2,
+    state: 'in_progress', source: 'portal', contract_id: contract.id, requester_user_id: referentId, requester_name: 'Demandeur Bêta', requester_email: userEmail,
+    assignee_user_id: null, group_id: null, problem_id: null as string | null, alert_subject_id: null, external_ref: null, created_at: now - 7_200_000, updated_at: now,
+    taken_at: now - 3_600_000, restored_at: null, resolved_at: null, closed_at: null, reopened_count: 0, gti_due_at: now - 5_400_000, gtr_due_at: now + 7_200_000,
+    gti_state: 'met', gtr_state: 'running', gti_warn_at: now - 6_300_000, gtr_warn_at: now,
+  });
+  const problem = { ...ticketRow(900, 'problem', 'probleme-beta-confidentiel'), state: 'new', taken_at: null };
+  const ticket = { ...ticketRow(901, 'incident', 'ticket-beta-confidentiel'), problem_id: problem.id };
+  await db.kysely.insertInto('tickets').values([problem, ticket]).execute();
+  await db.kysely.insertInto('ticket_assets').values([
+    { ticket_id: problem.id, asset_id: a1.id, client_id: clientId, created_at: now },
+    { ticket_id: ticket.id, asset_id: a1.id, client_id: clientId, created_at: now },
+  ]).execute();
+  const comment = { id: newId(), client_id: clientId, ticket_id: ticket.id, at: now - 3_000_000, author_user_id: referentId, author_name: 'Demandeur Bêta', author_email: userEmail, public: 1, body: 'commentaire-beta-confidentiel', source: 'app' };
+  await db.kysely.insertInto('ticket_comments').values(comment).execute();
+  const content = Buffer.from('piece-jointe-beta-confidentielle');
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  mkdirSync(join(dataDir, 'blobs', sha256.slice(0, 2)), { recursive: true });
+  writeFileSync(join(dataDir, 'blobs', sha256.slice(0, 2), sha256), content);
+  const attachment = { id: newId(), client_id: clientId, ticket_id: ticket.id, comment_id: comment.id, at: now - 3_000_000, author_user_id: referentId, filename: 'piece-beta-confidentielle.txt', content_type: 'text/plain', size: content.length, sha256, internal: 0 };
+  await db.kysely.insertInto('ticket_attachments').values(attachment).execute();
+  const spec = { target: { value: 4, unit: 'hours', window: 'heures-beta', window_name: 'plage-beta-confidentielle' }, calendar: { time_zone: 'Europe/Paris', always: false, hours: { mon: [['08:00', '18:00']] }, public_holidays: 'fr', closed_days: [] } };
+  await db.kysely.insertInto('sla_clocks').values({ ticket_id: ticket.id, clock: 'gtr', client_id: clientId, spec: JSON.stringify(spec), state: 'running', started_at: now - 7_200_000, due_at: now + 7_200_000, warn_at: now, paused_since: null, paused_ms: 0, stopped_at: null, breached_at: null, escalated: '[]', updated_at: now, next_check_at: null }).execute();
+  await db.kysely.insertInto('sla_events').values({ id: newId(), client_id: clientId, ticket_id: ticket.id, clock: 'gtr', kind: 'start', at: now - 7_200_000, data: JSON.stringify({ spec }) }).execute();
+  const survey = {
+    id: newId(), client_id: clientId, ticket_id: ticket.id, technician_user_id: null, email: userEmail, token_hash: createHash('sha256').update('vgs-beta-survey-token-secret-0123456789').digest('hex'),
+    send_at: now - 600_000, sent_at: now - 600_000, score: 2, comment: 'avis-beta-confidentiel', answered_at: now - 300_000, created_at: now - 1_800_000,
+  };
+  await db.kysely.insertInto('surveys').values(survey).execute();
+  const shift = { id: newId(), client_id: clientId, contract_id: contract.id, user_id: referentId, rank: 0, starts_at: now - 3_600_000, ends_at: now + 3_600_000, created_at: now };
+  await db.kysely.insertInto('oncall_shifts').values(shift).execute();
+  const oncallPage = {
+    id: newId(), client_id: clientId, ticket_id: ticket.id, user_id: referentId, level: 1, token_hash: createHash('sha256').update(`vgp_beta_${now}`).digest('hex'), paged_at: now - 60_000,
+    acked_at: null, escalated_at: null, superseded_at: null, webhook_state: null, webhook_attempts: 0, webhook_next_at: null, webhook_error: null, webhook_body: null,
+  };
+  await db.kysely.insertInto('oncall_pages').values(oncallPage).execute();
   return {
     params: {
       clientId,
@@ -122,11 +178,20 @@ async function seedClientB(db: Db, clientId: string, referentId: string, userEma
       windowId: window.id,
       collectorId: collector.id,
       ruleId: rule.id,
+      contractId: contract.id,
+      ticketId: ticket.id,
+      problemId: problem.id,
+      attachmentId: attachment.id,
+      shiftId: shift.id,
+      groupId,
     },
     secrets: [
       clientId, site.id, site.name, a1.id, a1.name, a1.serial, a2.name, rel.id, tok.token.id, 'token-beta-secret', userEmail, 'Bêta Logistique',
       check.id, check.name, check.last_message, window.id, window.title, collector.id, collector.name, collector.token_hash,
       rule.id, rule.name, rule.target, rule.secret, alert.id, alert.message,
+      contract.id, contract.name, contract.reference, contract.service_level, 'plage-beta-confidentielle', 'service-beta-confidentiel',
+      ticket.id, ticket.title, 'description-beta-confidentielle', comment.body, attachment.id, attachment.filename, problem.id, problem.title, survey.id, survey.comment,
+      shift.id, oncallPage.id,
     ],
   };
 }
@@ -134,9 +199,17 @@ async function seedClientB(db: Db, clientId: string, referentId: string, userEma
 /** A digest of everything client B owns, to prove that nothing of it changed. */
 async function digestOfB(db: Db, clientId: string): Promise<string> {
   const h = createHash('sha256');
-  const sel = async (table: 'sites' | 'assets' | 'asset_relations' | 'api_tokens' | 'checks' | 'maintenance_windows' | 'state_periods' | 'collectors' | 'alert_rules' | 'alerts') =>
-    h.update(JSON.stringify(await db.kysely.selectFrom(table).selectAll().where('client_id', '=', clientId).orderBy('id').execute()));
-  for (const t of ['sites', 'assets', 'asset_relations', 'api_tokens', 'checks', 'maintenance_windows', 'state_periods', 'collectors', 'alert_rules', 'alerts'] as const) await sel(t);
+  const tables = [
+    'sites', 'assets', 'asset_relations', 'api_tokens', 'checks', 'maintenance_windows', 'state_periods', 'collectors', 'alert_rules', 'alerts',
+    'contracts', 'tickets', 'ticket_events', 'ticket_comments', 'ticket_attachments', 'ticket_assets', 'ticket_watchers', 'sla_clocks', 'sla_events',
+    'oncall_shifts', 'oncall_pages', 'surveys', 'mail_outbox', 'oncall_webhook_secrets',
+  ] as const;
+  for (const t of tables) {
+    const rows = await (db.kysely.selectFrom(t as 'sites').selectAll() as unknown as { where: (c: string, o: string, v: string) => { execute: () => Promise<unknown[]> } })
+      .where('client_id', '=', clientId)
+      .execute();
+    h.update(t + JSON.stringify(rows.map((r) => JSON.stringify(r)).sort()));
+  }
   h.update(JSON.stringify(await db.kysely.selectFrom('alert_deliveries as d').innerJoin('alerts as a', 'a.id', 'd.alert_id').selectAll('d').where('a.client_id', '=', clientId).orderBy('d.id').execute()));
   h.update(JSON.stringify(await db.kysely.selectFrom('organisations').selectAll().where('id', '=', clientId).execute()));
   h.update(JSON.stringify(await db.kysely.selectFrom('memberships').select(['id', 'user_id', 'role']).where('organisation_id', '=', clientId).orderBy('id').execute()));
@@ -176,6 +249,7 @@ export function sampleFromSchema(s: JsonSchema | undefined, ids: Record<string, 
         const guess = Object.entries(ids).find(([p]) => key.replace(/_id$/, '').replace(/_/g, '') === p.replace(/Id$/, '').toLowerCase());
         return guess?.[1] ?? ids.assetId;
       }
+      if (s.pattern?.includes('\\d{4}-\\d{2}-\\d{2}')) return '2026-01-01';
       if (key === 'csv') return 'name;type;criticality\nprobe;server;2\n';
       return 'probe'.padEnd(Math.max(5, s.minLength ?? 0), 'x');
     }
@@ -195,9 +269,13 @@ describeEachDatabase('client isolation: every route of the OpenAPI document', (g
 
   beforeAll(async () => {
     const db = getDb();
-    app = await testServer(db);
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigie-isolation-'));
+    app = await testServer(db, { dataDir });
     w = await twoClients(db);
-    b = await seedClientB(db, w.b.client.id, w.b.referent.id, w.b.user.email);
+    // Support groups are the provider's, not a client's: one to aim the group routes at.
+    const group = { id: newId(), name: 'Groupe isolation', lead_user_id: null, created_at: Date.now() };
+    await db.kysely.insertInto('support_groups').values(group).execute();
+    b = await seedClientB(db, w.b.client.id, w.b.referent.id, w.b.user.email, dataDir, group.id);
     // Every kind of caller that belongs to A. The account manager and technician are assigned to A only.
     const manager = await makeStaff(db, ['account_manager']);
     await addMembership(db, SYSTEM_CONTEXT, w.a.client.id, manager.id, 'account_manager');

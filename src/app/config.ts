@@ -19,6 +19,14 @@ export interface Config {
   readonly smtpUrl: string | null;
   /** Sender of alert emails. */
   readonly mailFrom: string;
+  /** Inbound e-mail (tickets and replies by mail): the SMTP listener's `host:port` (`VIGIE_MAIL_LISTEN`); null: no listener. */
+  readonly mailListen: string | null;
+  /** Recipient domains the inbound listener accepts (`VIGIE_MAIL_DOMAINS`, comma list); empty: any recipient. */
+  readonly mailDomains: readonly string[];
+  /** Largest inbound message in bytes (`VIGIE_MAIL_MAX_BYTES`, default 25 MiB); bigger ones get 552. */
+  readonly mailMaxBytes: number;
+  /** PEM files of the inbound listener's STARTTLS key and certificate (`VIGIE_MAIL_TLS_KEY`, `VIGIE_MAIL_TLS_CERT`); null: plain SMTP only. */
+  readonly mailTls: { readonly keyFile: string; readonly certFile: string } | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -38,6 +46,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: env.VIGIE_PUBLIC_URL ?? `http://${host}:${port}`,
     smtpUrl: env.VIGIE_SMTP_URL || null,
     mailFrom: env.VIGIE_MAIL_FROM || 'Vigie <vigie@localhost>',
+    mailListen: env.VIGIE_MAIL_LISTEN?.trim() || null,
+    mailDomains: (env.VIGIE_MAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+    mailMaxBytes: Number(env.VIGIE_MAIL_MAX_BYTES) > 0 ? Math.floor(Number(env.VIGIE_MAIL_MAX_BYTES)) : 25 * 1024 * 1024,
+    mailTls: env.VIGIE_MAIL_TLS_KEY && env.VIGIE_MAIL_TLS_CERT ? { keyFile: env.VIGIE_MAIL_TLS_KEY, certFile: env.VIGIE_MAIL_TLS_CERT } : null,
     ...overrides,
   };
   return Object.freeze(cfg);

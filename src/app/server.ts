@@ -21,6 +21,11 @@ import { inventoryRoutes } from '../modules/inventory/routes.ts';
 import { alertRoutes } from '../modules/monitoring/alert-routes.ts';
 import { monitoringRoutes } from '../modules/monitoring/routes.ts';
 import { collectorRoutes } from '../modules/monitoring/collector-routes.ts';
+import { servicedeskRoutes } from '../modules/servicedesk/routes.ts';
+import { contractRoutes } from '../modules/contracts/routes.ts';
+import { oncallRoutes } from '../modules/oncall/routes.ts';
+import { satisfactionRoutes } from '../modules/satisfaction/routes.ts';
+import { problemsRoutes } from '../modules/problems/routes.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -32,7 +37,7 @@ export interface Deps {
 /** Each module contributes its routes under /api/v1 through one function. */
 export type RouteModule = (app: App, deps: Deps) => void | Promise<void>;
 
-const MODULES: RouteModule[] = [tenancyRoutes, journalRoutes, inventoryRoutes, monitoringRoutes, collectorRoutes, alertRoutes];
+const MODULES: RouteModule[] = [tenancyRoutes, journalRoutes, inventoryRoutes, monitoringRoutes, collectorRoutes, alertRoutes, contractRoutes, satisfactionRoutes, servicedeskRoutes, oncallRoutes, problemsRoutes];
 
 /** Assembles the HTTP server: API, OpenAPI, health, metrics and the web app. */
 export async function buildServer(deps: Deps, opts: { logger?: boolean | object } = {}): Promise<App> {

@@ -10,6 +10,8 @@ import * as m0004 from './migrations/0004-alerting.ts';
 import * as m0005 from './migrations/0005-collectors.ts';
 import * as m0006 from './migrations/0006-collector-alerts.ts';
 import * as m0007 from './migrations/0007-servicedesk.ts';
+import * as m0008 from './migrations/0008-servicedesk-indexes.ts';
+import * as m0009 from './migrations/0009-oncall.ts';
 import * as m0003 from './migrations/0003-rollup-jobs.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -87,6 +89,8 @@ const migrations: Record<string, Migration> = {
   '0005-collectors': m0005,
   '0006-collector-alerts': m0006,
   '0007-servicedesk': m0007,
+  '0008-servicedesk-indexes': m0008,
+  '0009-oncall': m0009,
   '0003-rollup-jobs': m0003,
 };
 

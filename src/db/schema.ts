@@ -406,6 +406,9 @@ export interface TicketTable {
   gtr_due_at: number | null;
   gti_state: string | null;
   gtr_state: string | null;
+  /** copies of the clocks' 75 % instants (migration 0008) */
+  gti_warn_at: number | null;
+  gtr_warn_at: number | null;
 }
 
 export interface TicketEventTable {
@@ -475,6 +478,8 @@ export interface SlaClockTable {
   breached_at: number | null;
   escalated: string;
   updated_at: number;
+  /** next instant the SLA pass must look at this clock; null: nothing left to do (migration 0008) */
+  next_check_at: number | null;
 }
 
 export interface SlaEventTable {
@@ -508,6 +513,22 @@ export interface OncallPageTable {
   paged_at: number;
   acked_at: number | null;
   escalated_at: number | null;
+  /** stood down without its own acknowledgement (another page acknowledged, ticket closed) (migration 0009) */
+  superseded_at: number | null;
+  /** the page's webhook: null (none), pending, sending, sent, failed (migration 0009) */
+  webhook_state: string | null;
+  webhook_attempts: number;
+  webhook_next_at: number | null;
+  webhook_error: string | null;
+  /** JSON body to post; null once sent or failed for good */
+  webhook_body: string | null;
+}
+
+export interface OncallWebhookSecretTable {
+  contract_id: string;
+  client_id: string;
+  secret: string;
+  created_at: number;
 }
 
 export interface SurveyTable {
@@ -572,6 +593,7 @@ export interface ServiceDeskTables {
   sla_events: SlaEventTable;
   oncall_shifts: OncallShiftTable;
   oncall_pages: OncallPageTable;
+  oncall_webhook_secrets: OncallWebhookSecretTable;
   surveys: SurveyTable;
   alert_ticket_cursor: AlertTicketCursorTable;
   inbound_messages: InboundMessageTable;

@@ -20,6 +20,16 @@ import { ChecksPage } from './monitoring/ChecksPage.tsx';
 import { MaintenancePage } from './monitoring/MaintenancePage.tsx';
 import { CollectorsPage } from './monitoring/CollectorsPage.tsx';
 import { AlertsPage } from './monitoring/AlertsPage.tsx';
+import { OncallPage } from './oncall/OncallPage.tsx';
+import { OncallAckPage } from './oncall/OncallAckPage.tsx';
+import { ContractsPage } from './contracts/ContractsPage.tsx';
+import { ContractEditor } from './contracts/ContractEditor.tsx';
+import { QueuePage } from './servicedesk/QueuePage.tsx';
+import { NewTicketPage } from './servicedesk/NewTicketPage.tsx';
+import { TicketPage } from './servicedesk/TicketPage.tsx';
+import { SurveyPage } from './satisfaction/SurveyPage.tsx';
+import { SatisfactionPage } from './satisfaction/SatisfactionPage.tsx';
+import { ProblemsPage } from './problems/ProblemsPage.tsx';
 
 // The check page carries the chart library: loaded when first opened.
 const CheckPage = lazy(() => import('./monitoring/CheckPage.tsx').then((m) => ({ default: m.CheckPage })));
@@ -37,6 +47,15 @@ function homeFor(s: Session): string {
 /** Only same-app paths are followed after login. */
 function safeNext(next: string | null): string | null {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : null;
+}
+
+/** Pages reached without signing in (a link's token is their credential), or null. */
+function publicPage(path: string): ReactNode | null {
+  const m = matchPath('/survey/:token', path);
+  if (m) return <SurveyPage key={m.token} token={m.token!} />;
+  const ack = matchPath('/oncall/ack/:token', path);
+  if (ack) return <OncallAckPage key={ack.token} token={ack.token!} />;
+  return null;
 }
 
 export function App() {
@@ -81,6 +100,7 @@ export function App() {
 
   // Keep the address bar in step with the state: /login when signed out, away from it when signed in.
   useEffect(() => {
+    if (publicPage(loc.path)) return;
     if (state.kind === 'signedOut' && loc.path !== '/login') {
       const next = loc.href === '/' ? '' : `?next=${encodeURIComponent(loc.href)}`;
       navigate(`/login${next}`, { replace: true });
@@ -90,6 +110,8 @@ export function App() {
     }
   }, [state, loc.path, loc.href, loc.search]);
 
+  const pub = publicPage(loc.path);
+  if (pub) return pub;
   if (state.kind === 'loading') return <Loading />;
   if (state.kind === 'error') return <FatalError error={state.error} />;
   if (state.kind === 'signedOut') return <LoginPage initialStage={state.stage} onSignedIn={loadSession} />;
@@ -141,6 +163,11 @@ function Routes({ session, path }: { session: Session; path: string }) {
   } else if (matchPath('/clients', path)) page = <ClientsPage />;
   else if (matchPath('/staff', path)) page = admin ? <StaffPage /> : <NotFound />;
   else if (matchPath('/journal', path)) page = admin ? <JournalPage clientId={null} /> : <NotFound />;
+  else if (matchPath('/tickets', path)) page = session.provider_staff ? <QueuePage key="provider" clientId={null} /> : <NotFound />;
+  else if ((m = matchPath('/clients/:clientId/tickets/new', path))) page = <NewTicketPage key={m.clientId} clientId={m.clientId!} />;
+  else if ((m = matchPath('/clients/:clientId/tickets/:ticketId', path))) page = <TicketPage key={m.ticketId} clientId={m.clientId!} ticketId={m.ticketId!} />;
+  else if ((m = matchPath('/clients/:clientId/contracts/:contractId', path)))
+    page = <ContractEditor key={m.contractId} clientId={m.clientId!} contractId={m.contractId === 'new' ? null : m.contractId!} />;
   else if ((m = matchPath('/clients/:clientId/assets/:assetId', path))) page = <AssetDetailPage key={m.assetId} clientId={m.clientId!} assetId={m.assetId!} />;
   else if ((m = matchPath('/clients/:clientId/checks/:checkId', path)))
     page = (
@@ -180,6 +207,21 @@ function Routes({ session, path }: { session: Session; path: string }) {
         break;
       case 'alerts':
         page = <AlertsPage key={id} clientId={id} />;
+        break;
+      case 'oncall':
+        page = <OncallPage key={id} clientId={id} />;
+        break;
+      case 'contracts':
+        page = <ContractsPage key={id} clientId={id} />;
+        break;
+      case 'tickets':
+        page = <QueuePage key={id} clientId={id} />;
+        break;
+      case 'satisfaction':
+        page = <SatisfactionPage key={id} clientId={id} />;
+        break;
+      case 'problems':
+        page = <ProblemsPage key={id} clientId={id} />;
         break;
       default:
         page = <NotFound />;

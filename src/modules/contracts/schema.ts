@@ -171,3 +171,21 @@ export const ContractBody = z.object({
 export type ContractInput = z.infer<typeof ContractBody>;
 
 export const ContractParams = ClientParams.extend({ contractId: Id });
+
+/**
+ * A change to a contract: any top-level field of `ContractBody`, each replacing the stored value as
+ * a whole (a nested object given is filled with its own defaults); absent fields are kept. An empty
+ * patch is refused by the service (400 `validation_failed`), after the caller's rights are checked.
+ */
+export const ContractPatchBody = z
+  .object(
+    Object.fromEntries(
+      Object.entries(ContractBody.shape).map(([k, s]) => [k, (s instanceof z.ZodDefault ? (s.unwrap() as z.ZodType) : (s as z.ZodType)).optional()]),
+    ) as { [K in keyof typeof ContractBody.shape]: z.ZodOptional<(typeof ContractBody.shape)[K] extends z.ZodDefault<infer T> ? T : (typeof ContractBody.shape)[K]> },
+  );
+export type ContractPatch = z.infer<typeof ContractPatchBody>;
+
+/** When a ticket would be declared, for the due-time preview (epoch ms; default now). */
+export const ContractPreviewQuery = z.object({
+  at: z.coerce.number().int().min(0).max(8_640_000_000_000).optional(),
+});

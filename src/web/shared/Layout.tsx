@@ -4,6 +4,9 @@ import { useTranslation } from 'react-i18next';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { can, isProviderAdmin, useSession } from '../session.tsx';
 import { currentLang, setLang } from '../i18n/index.ts';
+import { canReadOncall } from '../oncall/types.ts';
+import { canReadContracts } from '../contracts/types.ts';
+import { canReadProblems, canReadSatisfaction } from '../satisfaction/types.ts';
 
 interface NavItem {
   to: string;
@@ -24,7 +27,7 @@ function NavLink({ item, path }: { item: NavItem; path: string }) {
 
 /** The same section for another client (an asset page goes back to that client's list). */
 function switchTarget(path: string, from: string | null, to: string): string {
-  const m = from ? new RegExp(`^/clients/${from}/(assets|sites|users|journal|tokens|board|checks|maintenance|collectors|alerts)`).exec(path) : null;
+  const m = from ? new RegExp(`^/clients/${from}/(assets|sites|users|journal|tokens|board|checks|maintenance|collectors|alerts|tickets|contracts|satisfaction|problems|oncall)`).exec(path) : null;
   return `/clients/${to}/${m ? m[1] : 'assets'}`;
 }
 
@@ -42,6 +45,11 @@ export function Layout({ clientId, inClient, children }: { clientId: string | nu
     const base = `/clients/${clientId}`;
     clientNav.push({ to: `${base}/assets`, label: t('nav.assets'), testId: 'nav-assets', prefix: true });
     clientNav.push({ to: `${base}/sites`, label: t('nav.sites'), testId: 'nav-sites' });
+    if (canReadContracts(session, clientId)) clientNav.push({ to: `${base}/contracts`, label: t('contracts.nav'), testId: 'nav-contracts', prefix: true });
+    clientNav.push({ to: `${base}/tickets`, label: t('desk.nav.tickets'), testId: 'nav-tickets', prefix: true });
+    if (canReadProblems(session, clientId)) clientNav.push({ to: `${base}/problems`, label: t('problems.nav'), testId: 'nav-problems' });
+    if (canReadSatisfaction(session, clientId)) clientNav.push({ to: `${base}/satisfaction`, label: t('satisfaction.nav'), testId: 'nav-satisfaction' });
+    if (canReadOncall(session, clientId)) clientNav.push({ to: `${base}/oncall`, label: t('oncall.nav'), testId: 'nav-oncall' });
     if (can(session, 'user.read', clientId)) clientNav.push({ to: `${base}/users`, label: t('nav.users'), testId: 'nav-users' });
     if (can(session, 'journal.read', clientId)) clientNav.push({ to: `${base}/journal`, label: t('nav.journal'), testId: 'nav-journal' });
     if (can(session, 'token.read', clientId)) clientNav.push({ to: `${base}/tokens`, label: t('nav.tokens'), testId: 'nav-tokens' });
@@ -57,6 +65,7 @@ export function Layout({ clientId, inClient, children }: { clientId: string | nu
   }
   const globalNav: NavItem[] = [];
   if (session.provider_staff || session.clients.length > 1) globalNav.push({ to: '/clients', label: t('nav.clients'), testId: 'nav-clients' });
+  if (session.provider_staff) globalNav.push({ to: '/tickets', label: t('desk.nav.desk'), testId: 'nav-desk' });
   if (admin) {
     globalNav.push({ to: '/staff', label: t('nav.staff'), testId: 'nav-staff' });
     globalNav.push({ to: '/journal', label: t('nav.globalJournal'), testId: 'nav-global-journal' });
