@@ -22,7 +22,7 @@ describeEachDatabase('inbound e-mail through the real ticket service: a message 
   afterAll(async () => {
     await listener?.stop();
   });
-  const send = (msg: nodemailer.SendMailOptions) =>
+  const send = (msg: Parameters<ReturnType<typeof nodemailer.createTransport>['sendMail']>[0]) =>
     nodemailer.createTransport({ host: '127.0.0.1', port: listener.port, secure: false, ignoreTLS: true }).sendMail({ to: 'support@infogerant.test', ...msg });
 
   it('creates the ticket with the sender as requester, source e-mail, the attachment stored; a reply with [T-n] becomes a public e-mail comment', async () => {

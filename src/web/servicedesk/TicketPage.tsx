@@ -9,6 +9,7 @@
  * or closed (it stands still), so the countdown only ticks when the clock really runs.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { TicketSurveyBox } from '../satisfaction/TicketSurveyBox.tsx';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api } from '../api.ts';
@@ -194,6 +195,7 @@ export function TicketPage({ clientId, ticketId }: { clientId: string; ticketId:
               void loadSide();
             }} />
           <Attachments clientId={clientId} ticketId={ticketId} staff={staff} items={attachments} onUploaded={(a) => { setFiles((xs) => (xs.some((x) => x.id === a.id) ? xs : [...xs, a])); void loadSide(); }} />
+          {(ticket.state === 'resolved' || ticket.state === 'closed') && <TicketSurveyBox clientId={clientId} ticketId={ticketId} />}
           <History events={events} names={names} />
         </div>
       </div>
