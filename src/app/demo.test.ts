@@ -20,7 +20,7 @@ describeEachDatabase('demo data', (getDb) => {
   it('loads two clients with sites, 15–25 assets each, relations and people, one journal entry per object', async () => {
     const db = getDb();
     expect(first.loaded).toBe(true);
-    expect(first.created).toMatchObject({ clients: 2, users: 10, sites: 3 });
+    expect(first.created).toMatchObject({ clients: 2, users: 10, sites: 3, contracts: 2, tickets: 20 });
     const clients = await db.kysely.selectFrom('organisations').select(['id', 'slug', 'name']).where('kind', '=', 'client').orderBy('name').execute();
     expect(clients.map((c) => c.name)).toEqual(['Boulangeries Durand', 'Cabinet Lefèvre Avocats']);
     for (const c of clients) {
@@ -46,7 +46,7 @@ describeEachDatabase('demo data', (getDb) => {
     const before = await count();
     const again = await loadDemo(db);
     expect(again.loaded).toBe(false);
-    expect(again.created).toEqual({ clients: 0, users: 0, sites: 0, assets: 0, relations: 0 });
+    expect(again.created).toEqual({ clients: 0, users: 0, sites: 0, assets: 0, relations: 0, contracts: 0, tickets: 0 });
     expect(again.accounts).toEqual(first.accounts);
     expect(await count()).toBe(before);
   });

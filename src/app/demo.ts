@@ -9,6 +9,7 @@ import type { AuditContext } from '../modules/journal/service.ts';
 import type { ClientRole, ProviderRole } from '../modules/tenancy/roles.ts';
 import { addMembership, createClient, createUser, findUserByEmail, getProviderId } from '../modules/tenancy/service.ts';
 import { DEMO_CLIENTS, type DemoClient } from './demo-data.ts';
+import { loadDemoDesk } from './demo-desk.ts';
 import { loadDemoInventory } from './demo-inventory.ts';
 
 /** The password of every demo account. Demo instances are for trying Vigie, never for real data. */
@@ -31,7 +32,7 @@ export interface DemoResult {
   /** True when this call created something (false: everything was already there). */
   loaded: boolean;
   accounts: DemoAccount[];
-  created: { clients: number; users: number; sites: number; assets: number; relations: number };
+  created: { clients: number; users: number; sites: number; assets: number; relations: number; contracts: number; tickets: number };
 }
 
 interface DemoStaff {
@@ -49,7 +50,7 @@ export const DEMO_STAFF: readonly DemoStaff[] = [
 
 /** Loads the demo data once (see the module comment); returns the demo logins to print. */
 export async function loadDemo(db: Db, ctx: AuditContext = DEMO_CONTEXT): Promise<DemoResult> {
-  const created = { clients: 0, users: 0, sites: 0, assets: 0, relations: 0 };
+  const created = { clients: 0, users: 0, sites: 0, assets: 0, relations: 0, contracts: 0, tickets: 0 };
   const accounts: DemoAccount[] = [];
   const providerId = await getProviderId(db);
   const provider = await db.kysely.selectFrom('organisations').select('name').where('id', '=', providerId).executeTakeFirstOrThrow();
@@ -75,6 +76,12 @@ export async function loadDemo(db: Db, ctx: AuditContext = DEMO_CONTEXT): Promis
     created.sites += inv.sites;
     created.assets += inv.assets;
     created.relations += inv.relations;
+    // A contract and three weeks of tickets (imported with their history: SLA results as if live).
+    const tech = staffIds.find((x) => x.staff.assignedAs === 'technician')!;
+    const requester = c.people.find((p) => p.roles.includes('user')) ?? c.people[0]!;
+    const desk = await loadDemoDesk(db, ctx, clientId, c.name, { requester: requester.email, technicianId: tech.id, technicianEmail: tech.staff.email });
+    created.contracts += desk.contracts;
+    created.tickets += desk.tickets;
   }
 
   const loaded = Object.values(created).some((n) => n > 0);
