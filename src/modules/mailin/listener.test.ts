@@ -224,7 +224,10 @@ describeEachDatabase('mailin: the SMTP listener, end to end (nodemailer → list
     }
   });
 
-  it.skipIf(opensslMissing() !== null)('offers STARTTLS with a key and certificate (VIGIE_MAIL_TLS_KEY, VIGIE_MAIL_TLS_CERT), and takes mail over it', async () => {
+  // Needs openssl for the certificate; skipped with the reason printed, except in CI (VIGIE_REQUIRE_PEERS=1) where it must run.
+  const noOpenssl = process.env.VIGIE_REQUIRE_PEERS === '1' ? null : opensslMissing();
+  if (noOpenssl) console.warn(`SKIPPED STARTTLS listener test: ${noOpenssl}`);
+  it.skipIf(noOpenssl !== null)('offers STARTTLS with a key and certificate (VIGIE_MAIL_TLS_KEY, VIGIE_MAIL_TLS_CERT), and takes mail over it', async () => {
     const certs = makeCertificates();
     const dir = mkdtempSync(join(tmpdir(), 'vigie-mailin-'));
     writeFileSync(join(dir, 'key.pem'), certs.valid90d.key);
