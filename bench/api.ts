@@ -13,14 +13,13 @@
 // Environment: BENCH_SECONDS (20), BENCH_RATE (1000 req/s), BENCH_CONNECTIONS (20),
 // BENCH_WARMUP_SECONDS (2), BENCH_PROFILE=1 (CPU profile of the server during the measured run,
 // summary printed, file kept), BENCH_KEEP=1 (keep the scratch folder).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { getJson, mulberry32, runLoad, type Http } from './support.ts';
 import { loadConfig } from '../src/app/config.ts';
 import { openAndMigrate } from '../src/app/bootstrap.ts';
 import { buildServer } from '../src/app/server.ts';
@@ -47,15 +46,6 @@ const ms = (t0: number) => performance.now() - t0;
 
 // ---------------------------------------------------------------- deterministic data
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = mulberry32(17);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
@@ -161,24 +151,7 @@ async function seed(db: Awaited<ReturnType<typeof openAndMigrate>>): Promise<See
 
 // ---------------------------------------------------------------- HTTP helpers
 
-interface Http {
-  base: string;
-  cookie: string;
-}
 
-async function getJson(http: Http, path: string): Promise<{ status: number; body: any; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(http.base + path, { headers: { cookie: http.cookie, accept: 'application/json' } });
-  const text = await res.text();
-  const elapsed = ms(t0);
-  let body: unknown = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body, ms: elapsed };
-}
 
 /** Walks a listing from page 1 to the end; returns the query string of every page after the first (with its cursor). */
 async function walkCursors(http: Http, listPath: string, maxPages = 1000): Promise<string[]> {
@@ -200,25 +173,6 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-/** Runs bench/load.mjs with a spec; resolves with its JSON. */
-function runLoad(spec: object, specFile: string): Promise<any> {
-  writeFileSync(specFile, JSON.stringify(spec));
-  const script = fileURLToPath(new URL('./load.mjs', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!));
-      } catch (e) {
-        reject(new Error(`load generator printed no JSON: ${out.slice(0, 500)}`));
-      }
-    });
-  });
-}
 
 // ---------------------------------------------------------------- profile summary
 

@@ -9,13 +9,12 @@
 //
 // Environment: BENCH_SECONDS (20), BENCH_RATE (500 req/s), BENCH_CONNECTIONS (10),
 // BENCH_WARMUP_SECONDS (2), BENCH_KEEP=1 (keep the scratch folder).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { getJson, mulberry32, runLoad, type Http } from './support.ts';
 import { openAndMigrate } from '../src/app/bootstrap.ts';
 import { loadConfig } from '../src/app/config.ts';
 import { buildServer } from '../src/app/server.ts';
@@ -38,15 +37,6 @@ const DAY = 86_400_000;
 const log = (msg: string) => console.log(`[bench:tickets] ${msg}`);
 const ms = (t0: number) => performance.now() - t0;
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = mulberry32(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
@@ -109,23 +99,7 @@ async function seed(db: Awaited<ReturnType<typeof openAndMigrate>>) {
   return { clientIds, benchClientId: clientIds[BENCH_CLIENT - 1]!, tickets: CLIENTS * TICKETS_PER_CLIENT, open };
 }
 
-interface Http {
-  base: string;
-  cookie: string;
-}
 
-async function getJson(http: Http, path: string): Promise<{ status: number; body: any; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(http.base + path, { headers: { cookie: http.cookie, accept: 'application/json' } });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // kept as text
-  }
-  return { status: res.status, body, ms: ms(t0) };
-}
 
 /** The query string of up to `maxPages` pages after the first of a listing (each with its cursor). */
 async function walkCursors(http: Http, listPath: string, maxPages: number): Promise<string[]> {
@@ -142,24 +116,6 @@ async function walkCursors(http: Http, listPath: string, maxPages: number): Prom
   return paths;
 }
 
-function runLoad(spec: object, specFile: string): Promise<any> {
-  writeFileSync(specFile, JSON.stringify(spec));
-  const script = fileURLToPath(new URL('./load.mjs', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!));
-      } catch {
-        reject(new Error(`load generator printed no JSON: ${out.slice(0, 500)}`));
-      }
-    });
-  });
-}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-tickets-'));

@@ -21,6 +21,7 @@ import { buildServer, type App } from '../../src/app/server.ts';
 import { compileCalendar } from '../../src/core/calendar.ts';
 import { newId } from '../../src/core/ids.ts';
 import type { Db } from '../../src/db/database.ts';
+import { contractToRow } from '../../src/modules/contracts/repository.ts';
 import { ContractBody } from '../../src/modules/contracts/schema.ts';
 import { AssetCreateBody } from '../../src/modules/inventory/schema.ts';
 import { createAsset } from '../../src/modules/inventory/service.ts';
@@ -75,31 +76,7 @@ async function insertContract(db: Db, clientId: string) {
   });
   expect(c.starts_on <= today).toBe(true);
   const now = Date.now();
-  await db.kysely
-    .insertInto('contracts')
-    .values({
-      id: newId(),
-      client_id: clientId,
-      name: c.name,
-      reference: c.reference,
-      status: c.status,
-      starts_on: c.starts_on,
-      ends_on: c.ends_on,
-      service_level: c.service_level,
-      monthly_fee_cents: c.monthly_fee_cents,
-      currency: c.currency,
-      transition_until: c.transition_until,
-      scope: JSON.stringify(c.scope),
-      windows: JSON.stringify(c.windows),
-      targets: JSON.stringify(c.targets),
-      penalties: JSON.stringify(c.penalties),
-      credits: JSON.stringify(c.credits),
-      priority_matrix: JSON.stringify(c.priority_matrix),
-      settings: JSON.stringify(c.settings),
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await db.kysely.insertInto('contracts').values(contractToRow({ ...c, id: newId(), client_id: clientId, status: 'active', created_at: now, updated_at: now })).execute();
 }
 
 if (!HAVE_CHROMIUM && !REQUIRED) {
